@@ -1,0 +1,59 @@
+import { Kysely, sql } from 'kysely';
+import { createConnection } from 'mysql2/promise';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Database } from './schema.ts';
+import type { SqlDialect } from './sql-dialect.ts';
+import { openNodeSqlite } from './dialects/node-sqlite.ts';
+import { openMysql } from './dialects/mysql.ts';
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  dialect: SqlDialect;
+  destroy(): Promise<void>;
+}
+
+/** `sqlite:<path>` (or `sqlite::memory:`) and `mysql://user:pass@host:port/db`. */
+export function parseDatabaseUrl(url: string): { dialect: SqlDialect; location: string } {
+  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', location: url.slice('sqlite:'.length) };
+  if (url.startsWith('mysql:')) return { dialect: 'mysql', location: url };
+  throw new Error(`unsupported database URL ${JSON.stringify(url.replace(/\/\/[^@]*@/, '//…@'))}`);
+}
+
+export async function openDatabase(url: string): Promise<DatabaseHandle> {
+  const { dialect, location } = parseDatabaseUrl(url);
+  if (dialect === 'sqlite') {
+    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+    const sqlite = openNodeSqlite({ path: location });
+    const db = new Kysely<Database>({ dialect: sqlite.dialect });
+    return { db, dialect, destroy: () => db.destroy() };
+  }
+  const db = new Kysely<Database>({ dialect: openMysql({ url: location }) });
+  // Fail now with the driver's reason rather than at the first query.
+  await sql`select 1`.execute(db);
+  return { db, dialect, destroy: () => db.destroy() };
+}
+
+/** Creates the MySQL database named in the URL when it does not exist yet. */
+export async function ensureMysqlDatabase(url: string): Promise<void> {
+  const parsed = new URL(url);
+  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('the MySQL URL names no database');
+  if (!/^[A-Za-z0-9_$-]+$/.test(name)) throw new Error(`invalid database name ${JSON.stringify(name)}`);
+  const connection = await createConnection({
+    host: parsed.hostname,
+    port: Number(parsed.port || 3306),
+    user: decodeURIComponent(parsed.username || 'root'),
+    password: decodeURIComponent(parsed.password),
+    connectTimeout: 5000,
+  });
+  try {
+    await connection.query(
+      `create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`,
+    );
+  } finally {
+    await connection.end();
+  }
+}

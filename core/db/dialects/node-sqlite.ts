@@ -1,0 +1,44 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+
+// Kysely's SqliteDialect is written against better-sqlite3's shape; node:sqlite differs in two
+// ways this adapter bridges: parameters are spread rather than passed as an array, and there is
+// no `reader` flag, so it is derived from whether the statement yields columns.
+
+function adaptStatement(statement: StatementSync): SqliteStatement {
+  const reader = statement.columns().length > 0;
+  return {
+    reader,
+    all: (parameters) => statement.all(...(parameters as never[])),
+    run: (parameters) => statement.run(...(parameters as never[])),
+    iterate: (parameters) => statement.iterate(...(parameters as never[])) as IterableIterator<unknown>,
+  };
+}
+
+export interface NodeSqliteOptions {
+  /** A file path, or ':memory:'. */
+  path: string;
+}
+
+export function openNodeSqlite(options: NodeSqliteOptions): { dialect: SqliteDialect; raw: DatabaseSync } {
+  const raw = new DatabaseSync(options.path, { timeout: 5000 });
+  // WAL lets readers run beside the writer; synchronous=FULL makes each commit durable before it
+  // returns, which the "250 means durable" promise rests on.
+  raw.exec('pragma journal_mode = wal');
+  raw.exec('pragma synchronous = full');
+  raw.exec('pragma foreign_keys = off');
+  const cache = new Map<string, SqliteStatement>();
+  const database: SqliteDatabase = {
+    close: () => raw.close(),
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = adaptStatement(raw.prepare(sql));
+        if (cache.size > 500) cache.clear();
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+  return { dialect: new SqliteDialect({ database }), raw };
+}
