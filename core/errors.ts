@@ -56,10 +56,13 @@ export const conflict = (field: string, message: string): PosternError =>
 
 /** Turns a zod failure into the invalid_request error, naming each offending field. */
 export function fromZodError(error: z.ZodError, prefix = ''): PosternError {
-  const details = error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
-    message: issue.message,
-  }));
+  const fieldOf = (path: readonly PropertyKey[]): string =>
+    [prefix, ...path.map(String)].filter(Boolean).join('.') || '(body)';
+  const details = error.issues.flatMap((issue): ErrorDetail[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: 'unknown field' }))
+      : [{ field: fieldOf(issue.path), message: issue.message }],
+  );
   const first = details[0];
   return new PosternError('invalid_request', first ? `${first.field}: ${first.message}` : 'invalid request', {
     details,

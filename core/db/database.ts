@@ -6,6 +6,7 @@ import type { Database } from './schema.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 import { openNodeSqlite } from './dialects/node-sqlite.ts';
 import { openMysql } from './dialects/mysql.ts';
+import { SqliteRowLocksPlugin } from './dialects/sqlite-row-locks.ts';
 
 export type Db = Kysely<Database>;
 
@@ -27,7 +28,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
   if (dialect === 'sqlite') {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
     const sqlite = openNodeSqlite({ path: location });
-    const db = new Kysely<Database>({ dialect: sqlite.dialect });
+    const db = new Kysely<Database>({ dialect: sqlite.dialect, plugins: [new SqliteRowLocksPlugin()] });
     return { db, dialect, destroy: () => db.destroy() };
   }
   const db = new Kysely<Database>({ dialect: openMysql({ url: location }) });

@@ -3,13 +3,14 @@ import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely
 
 // Kysely's SqliteDialect is written against better-sqlite3's shape; node:sqlite differs in two
 // ways this adapter bridges: parameters are spread rather than passed as an array, and there is
-// no `reader` flag, so it is derived from whether the statement yields columns.
+// no `reader` flag, so it is derived from whether the statement yields columns. Rows come back
+// with a null prototype; they are copied to plain objects so they compare like mysql2's rows.
 
 function adaptStatement(statement: StatementSync): SqliteStatement {
   const reader = statement.columns().length > 0;
   return {
     reader,
-    all: (parameters) => statement.all(...(parameters as never[])),
+    all: (parameters) => statement.all(...(parameters as never[])).map((row) => ({ ...row })),
     run: (parameters) => statement.run(...(parameters as never[])),
     iterate: (parameters) => statement.iterate(...(parameters as never[])) as IterableIterator<unknown>,
   };

@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import type { LocalConfig } from '../../core/config.ts';
+import type { AppContext } from '../../core/context.ts';
+import type { DatabaseHandle } from '../../core/db/database.ts';
+import type { Logger } from '../../core/ports.ts';
+import { DatabaseIds } from '../../core/local/database-ids.ts';
+import { DatabaseQueue, type DatabaseQueueSettings } from '../../core/local/database-queue.ts';
+import { FileBlobStore } from '../../core/local/file-blob-store.ts';
+import { FileKeys } from '../../core/local/file-keys.ts';
+import { NodeDns } from '../../core/local/node-dns.ts';
+import { systemClock } from '../../core/local/system-clock.ts';
+import { PolicyPublisher } from '../../core/policy/policy-publisher.ts';
+import type { PolicySnapshot } from '../../core/policy/policy-snapshot.ts';
+import { deadLetterQueueName, queues } from '../../lambdas/topology.ts';
+
+/** Every topology queue and its dead-letter queue, which keeps messages for inspection. */
+export function localQueueSettings(): DatabaseQueueSettings[] {
+  return queues.flatMap((queue) => [
+    { ...queue, deadLetterQueue: deadLetterQueueName(queue.name) },
+    { name: deadLetterQueueName(queue.name), visibilityTimeoutSeconds: 30, maxReceives: 1_000_000 },
+  ]);
+}
+
+export interface LocalContext {
+  ctx: AppContext;
+  queue: DatabaseQueue;
+}
+
+/** The local shape's adapters: the database given, files under the data directory. */
+export async function createLocalContext(
+  config: LocalConfig,
+  database: DatabaseHandle,
+  logger: Logger,
+  onPolicyPublished: (snapshot: PolicySnapshot) => void,
+): Promise<LocalContext> {
+  const clock = systemClock;
+  const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
+  const queue = new DatabaseQueue({
+    db: database.db,
+    dialect: database.dialect,
+    clock,
+    queues: localQueueSettings(),
+  });
+  const policy = new PolicyPublisher({
+    db: database.db,
+    blobs,
+    clock,
+    installation: config.installation,
+    logger: logger.child({ component: 'policy' }),
+    onPublished: onPolicyPublished,
+  });
+  const ctx: AppContext = {
+    db: database.db,
+    dialect: database.dialect,
+    clock,
+    ids: new DatabaseIds({ db: database.db, dialect: database.dialect }),
+    keys: await FileKeys.open(join(config.dataDir, 'keys')),
+    dns: new NodeDns({ servers: config.dnsServers }),
+    logger,
+    blobs,
+    queue,
+    installation: config.installation,
+    policy,
+    allowPrivateTargets: config.allowPrivateTargets,
+  };
+  return { ctx, queue };
+}
