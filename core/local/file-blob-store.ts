@@ -1,0 +1,143 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { BlobObject, BlobPutOptions, BlobStore } from '../ports.ts';
+
+/**
+ * Blobs as files under one directory, the local stand-in for S3. A put is durable when it
+ * resolves (temp file, fsync, rename, fsync of the directory), and readers never see half a file.
+ * Writes to one key are serialized in-process, which makes conditional puts atomic as long as one
+ * process owns the directory, as the local shape does.
+ */
+export class FileBlobStore implements BlobStore {
+  readonly #root: string;
+  /** The tail of each key's chain of writes. */
+  readonly #locks = new Map<string, Promise<void>>();
+
+  constructor(root: string) {
+    this.#root = resolve(root);
+  }
+
+  async put(
+    key: string,
+    body: Uint8Array | string,
+    options: BlobPutOptions = {},
+  ): Promise<{ etag: string } | null> {
+    const path = this.#pathOf(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    return this.#exclusive(key, async () => {
+      if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
+        const current = await readOrNull(path);
+        if (options.ifNoneMatch === '*' && current) return null;
+        if (options.ifMatch !== undefined && (!current || etagOf(current) !== options.ifMatch)) return null;
+      }
+      await writeDurably(path, bytes);
+      return { etag: etagOf(bytes) };
+    });
+  }
+
+  async get(
+    key: string,
+    options: { ifNoneMatch?: string } = {},
+  ): Promise<BlobObject | 'not-modified' | null> {
+    const content = await readOrNull(this.#pathOf(key));
+    if (!content) return null;
+    // Computed on read: cheap next to the read itself, and no sidecar file can drift from the body.
+    const etag = etagOf(content);
+    if (options.ifNoneMatch === etag) return 'not-modified';
+    return { body: new Uint8Array(content.buffer, content.byteOffset, content.byteLength), etag };
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.#pathOf(key);
+    await this.#exclusive(key, async () => {
+      try {
+        await unlink(path);
+      } catch (error) {
+        if (isCode(error, 'ENOENT')) return;
+        throw error;
+      }
+      await syncDirectory(dirname(path));
+    });
+  }
+
+  #pathOf(key: string): string {
+    const segments = key.split('/');
+    const valid =
+      key.length > 0 &&
+      !key.includes('\0') &&
+      segments.every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+    if (!valid) throw new RangeError(`invalid blob key ${JSON.stringify(key)}`);
+    const path = join(this.#root, ...segments);
+    if (!path.startsWith(this.#root + sep)) throw new RangeError(`invalid blob key ${JSON.stringify(key)}`);
+    return path;
+  }
+
+  async #exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(key);
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous ? previous.then(() => done) : done;
+    this.#locks.set(key, tail);
+    try {
+      await previous;
+      return await work();
+    } finally {
+      release();
+      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+    }
+  }
+}
+
+/** Hex MD5 of the content, as S3 gives for a single-part upload (without S3's quotes). */
+function etagOf(content: Uint8Array): string {
+  return createHash('md5').update(content).digest('hex');
+}
+
+async function readOrNull(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    // EISDIR: the key names a "folder" of other keys, which is no object of its own.
+    if (isCode(error, 'ENOENT') || isCode(error, 'EISDIR') || isCode(error, 'ENOTDIR')) return null;
+    throw error;
+  }
+}
+
+async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+  const directory = dirname(path);
+  const created = await mkdir(directory, { recursive: true });
+  const temp = join(directory, `.${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  // A new directory is only durable once its own parent's entry is, up to the first that existed.
+  const directories = [directory];
+  if (created) {
+    for (let dir = directory; dir !== dirname(created); dir = dirname(dir)) directories.push(dirname(dir));
+  }
+  for (const dir of new Set(directories)) await syncDirectory(dir);
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DatabaseQueue } from '../../../core/local/database-queue.ts';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../../helpers/databases.ts';
+import { ManualClock } from '../../fakes/manual-clock.ts';
+import { contractQueues, queueContract } from '../ports/queue.contract.ts';
+
+for (const dialect of DIALECTS) {
+  void describe(`DatabaseQueue on ${dialect}`, () => {
+    // One database per dialect, emptied between tests: migrating a fresh MySQL database for every
+    // test would cost seconds each.
+    let database: TestDatabase;
+    before(async () => {
+      database = await freshDatabase(dialect);
+    });
+    after(async () => {
+      await database.drop();
+    });
+
+    queueContract(`DatabaseQueue (${dialect})`, async (clock, queues) => ({
+      queue: new DatabaseQueue({ db: database.handle.db, dialect, clock, queues }),
+      cleanup: async () => {
+        await database.handle.db.deleteFrom('queue_messages').execute();
+      },
+    }));
+
+    void describe('beyond the contract', () => {
+      const make = (clock = new ManualClock()) =>
+        new DatabaseQueue({ db: database.handle.db, dialect, clock, queues: contractQueues });
+
+      void it('tells listeners of sends after they commit, until they unsubscribe', async () => {
+        const queue = make();
+        const heard: string[] = [];
+        const stop = queue.onSend((name) => heard.push(name));
+        await queue.send('jobs', 'a');
+        await queue.sendBatch('other', ['b', 'c']);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(heard, ['jobs', 'other']);
+        assert.equal((await queue.depth('jobs')).visible, 1, 'the row was there when the listener ran');
+        stop();
+        await queue.send('jobs', 'd');
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(heard, ['jobs', 'other']);
+        await database.handle.db.deleteFrom('queue_messages').execute();
+      });
+
+      void it('tells listeners of the dead-letter queue when a message moves there', async () => {
+        const clock = new ManualClock();
+        const queue = make(clock);
+        await queue.send('jobs', 'poison');
+        for (let receive = 0; receive < 3; receive++) {
+          await queue.receive('jobs', { max: 1 });
+          clock.advance(30_000);
+        }
+        const heard: string[] = [];
+        queue.onSend((name) => heard.push(name));
+        assert.deepEqual(await queue.receive('jobs', { max: 1 }), []);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(heard, ['jobs-dlq']);
+        await database.handle.db.deleteFrom('queue_messages').execute();
+      });
+
+      void it('refuses a dead-letter queue that is not declared, and a queue declared twice', () => {
+        const base = { db: database.handle.db, dialect, clock: new ManualClock() };
+        const jobs = { name: 'jobs', visibilityTimeoutSeconds: 30, maxReceives: 3 };
+        assert.throws(
+          () => new DatabaseQueue({ ...base, queues: [{ ...jobs, deadLetterQueue: 'missing' }] }),
+        );
+        assert.throws(() => new DatabaseQueue({ ...base, queues: [jobs, jobs] }));
+        assert.throws(() => new DatabaseQueue({ ...base, queues: [{ ...jobs, maxReceive: 3 } as never] }));
+      });
+
+      void it('stores times from the clock it is given', async () => {
+        const clock = new ManualClock(Date.UTC(2030, 0, 1));
+        const queue = make(clock);
+        await queue.send('jobs', 'timed', { delaySeconds: 7 });
+        const row = await database.handle.db
+          .selectFrom('queue_messages')
+          .select(['visible_at', 'sent_at'])
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(
+          { visible: Number(row.visible_at), sent: Number(row.sent_at) },
+          { visible: Date.UTC(2030, 0, 1) + 7000, sent: Date.UTC(2030, 0, 1) },
+        );
+        await database.handle.db.deleteFrom('queue_messages').execute();
+      });
+    });
+  });
+}

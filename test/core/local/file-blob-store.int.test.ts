@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FileBlobStore } from '../../../core/local/file-blob-store.ts';
+import { blobStoreContract } from '../ports/blob-store.contract.ts';
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'postern-blobs-'));
+
+blobStoreContract('FileBlobStore', async () => {
+  const dir = await tempDir();
+  return { store: new FileBlobStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+void describe('FileBlobStore beyond the contract', () => {
+  void it('keeps each blob as a file at its key under the root, with no temp files left', async () => {
+    const dir = await tempDir();
+    try {
+      const store = new FileBlobStore(join(dir, 'blobs'));
+      await store.put('raw/2026/11/25/123.eml', 'one');
+      await store.put('raw/2026/11/25/123.eml', 'two');
+      await store.put('policy/snapshot.json', '{}', { ifNoneMatch: '*' });
+      assert.equal(await readFile(join(dir, 'blobs/raw/2026/11/25/123.eml'), 'utf8'), 'two');
+      const files = await readdir(join(dir, 'blobs'), { recursive: true });
+      assert.deepEqual(
+        files.filter((name) => name.endsWith('.tmp')),
+        [],
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('gives the hex MD5 of the content as etag', async () => {
+    const dir = await tempDir();
+    try {
+      const store = new FileBlobStore(dir);
+      const put = await store.put('a', 'hello');
+      assert.equal(put?.etag, createHash('md5').update('hello').digest('hex'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('refuses keys that escape the root or have empty segments', async () => {
+    const dir = await tempDir();
+    try {
+      const store = new FileBlobStore(join(dir, 'root'));
+      for (const key of [
+        '',
+        '../outside',
+        'a/../../outside',
+        '/etc/passwd',
+        'a//b',
+        'a/',
+        './a',
+        'a/./b',
+        'a\0b',
+      ]) {
+        await assert.rejects(store.put(key, 'x'), RangeError, JSON.stringify(key));
+        await assert.rejects(store.get(key), RangeError, JSON.stringify(key));
+        await assert.rejects(store.delete(key), RangeError, JSON.stringify(key));
+      }
+      assert.deepEqual(await readdir(dir), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('applies writes to one key in call order, so a conditional put sees the put before it', async () => {
+    const dir = await tempDir();
+    try {
+      const store = new FileBlobStore(dir);
+      const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+      // Started together: without the per-key lock the conditional put would read before the
+      // first write landed and be refused.
+      const [first, second, third] = await Promise.all([
+        store.put('policy/snapshot.json', 'v1'),
+        store.put('policy/snapshot.json', 'v2', { ifMatch: md5('v1') }),
+        store.put('policy/snapshot.json', 'v3', { ifMatch: md5('v1') }),
+      ]);
+      assert.equal(first?.etag, md5('v1'));
+      assert.equal(second?.etag, md5('v2'));
+      assert.equal(third, null);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
