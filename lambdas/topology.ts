@@ -53,3 +53,7 @@ export const functions: readonly FunctionSpec[] = [
 ];
 
 export const deadLetterQueueName = (queue: string): string => `${queue}-dlq`;
+
+/** The environment variable that carries a queue's URL to the functions in the cloud. */
+export const queueUrlVariable = (queue: string): string =>
+  `POSTERN_QUEUE_URL_${queue.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;

@@ -6,18 +6,11 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionSpec } from '../lambdas/topology.ts';
+import { queueUrlVariable, type FunctionSpec } from '../lambdas/topology.ts';
 import type { TopologyQueue } from './queues.ts';
 
 /** The repository root: module paths in the topology are relative to it. */
 export const repositoryRoot = path.resolve(import.meta.dirname, '..');
-
-/**
- * The environment variable that carries a queue's URL: `POSTERN_QUEUE_URL_` and the queue name in
- * upper case with dashes turned into underscores (`deliver-main` → `POSTERN_QUEUE_URL_DELIVER_MAIN`).
- */
-export const queueUrlVariable = (queue: string): string =>
-  `POSTERN_QUEUE_URL_${queue.toUpperCase().replaceAll('-', '_')}`;
 
 /**
  * Makes a bundled ES module able to `require` Node built-ins, which CommonJS dependencies do; esbuild's

@@ -7,7 +7,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import type { IConstruct } from 'constructs';
-import { queueUrlVariable } from '../../lib/functions.ts';
+import { queueUrlVariable } from '../../lambdas/topology.ts';
 import type { PosternStack, Topology } from '../../lib/postern-stack.ts';
 
 /** The logical id of a construct's CloudFormation resource. */
