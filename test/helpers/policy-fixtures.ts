@@ -42,10 +42,19 @@ export function testSnapshot(overrides: Partial<PolicySnapshot> = {}): PolicySna
     routeDomain: ROUTE_DOMAIN,
     hostname: HOSTNAME,
     servers: [testServer()],
-    credentials: [{ id: CREDENTIAL_ID, serverId: SERVER_ID, type: 'SMTP', keyHash: hashSecret(SMTP_KEY), hold: false }],
+    credentials: [
+      { id: CREDENTIAL_ID, serverId: SERVER_ID, type: 'SMTP', keyHash: hashSecret(SMTP_KEY), hold: false },
+    ],
     ipCredentials: [],
     routes: [
-      { id: ROUTE_ID, serverId: SERVER_ID, token: ROUTE_TOKEN, domain: 'example.com', name: 'support', mode: 'Endpoint' },
+      {
+        id: ROUTE_ID,
+        serverId: SERVER_ID,
+        token: ROUTE_TOKEN,
+        domain: 'example.com',
+        name: 'support',
+        mode: 'Endpoint',
+      },
     ],
     ...overrides,
   });

@@ -1,0 +1,82 @@
+import { SnapshotReader } from '../core/policy/snapshot-reader.ts';
+import type { BlobStore, Clock, Ids, Logger, Queue } from '../core/ports.ts';
+import { AuthThrottle } from './auth-throttle.ts';
+import { createMessageAcceptor } from './message-acceptor.ts';
+import { startSmtpListener, type SmtpListener } from './smtp-listener.ts';
+import { loadTlsCertificate, type TlsMaterial } from './tls-certificate.ts';
+
+// The SMTP edge as one unit: the policy snapshot reader, the acceptor, and two listeners (STARTTLS
+// on 25/587, implicit TLS on 465) sharing both. The local runtime calls this with the local
+// adapters; the Fargate entry point will call it with the AWS ones. No database anywhere here.
+
+export interface EdgeOptions {
+  blobs: BlobStore;
+  queue: Queue;
+  ids: Ids;
+  clock: Clock;
+  logger: Logger;
+  host: string;
+  /** 0 picks free ports; the edge reports the ones it got. */
+  ports: { smtp: number; smtps: number };
+  hostname: string;
+  /** Key and certificate, or where to find or keep them (see loadTlsCertificate). */
+  tls: TlsMaterial | { certFile?: string; keyFile?: string; cacheDir: string };
+  /** Connections arrive through a load balancer that sends PROXY v1 or v2 headers. */
+  proxyProtocol?: boolean;
+  maxSize?: number;
+  /** How often the snapshot is re-read from the blob store; 5,000 ms by default. */
+  snapshotIntervalMs?: number;
+  reverseLookup?: (ip: string) => Promise<string[]>;
+  closeTimeoutMs?: number;
+}
+
+export interface Edge {
+  ports: { smtp: number; smtps: number };
+  /** Hands the edge a snapshot written in this process, so it applies at once. */
+  offerSnapshot(snapshot: unknown): boolean;
+  close(): Promise<void>;
+}
+
+export async function startEdge(options: EdgeOptions): Promise<Edge> {
+  const { blobs, queue, ids, clock, hostname } = options;
+  const logger = options.logger.child({ component: 'smtp-edge' });
+  const tls =
+    'key' in options.tls
+      ? options.tls
+      : await loadTlsCertificate({ ...options.tls, hostname, now: clock.now() });
+  const reader = new SnapshotReader({ blobs, logger, intervalMs: options.snapshotIntervalMs });
+  await reader.start();
+  const accept = createMessageAcceptor({ blobs, queue, ids, clock, logger });
+  const shared = {
+    host: options.host,
+    tls,
+    hostname,
+    index: () => reader.current(),
+    accept,
+    logger,
+    clock,
+    throttle: new AuthThrottle({ clock }),
+    proxyProtocol: options.proxyProtocol,
+    maxSize: options.maxSize,
+    reverseLookup: options.reverseLookup,
+    closeTimeoutMs: options.closeTimeoutMs,
+  };
+  const listeners: SmtpListener[] = [];
+  try {
+    listeners.push(await startSmtpListener({ ...shared, port: options.ports.smtp, secure: false }));
+    listeners.push(await startSmtpListener({ ...shared, port: options.ports.smtps, secure: true }));
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.close()));
+    reader.stop();
+    throw error;
+  }
+  const [smtp, smtps] = listeners as [SmtpListener, SmtpListener];
+  return {
+    ports: { smtp: smtp.port, smtps: smtps.port },
+    offerSnapshot: (snapshot) => reader.offer(snapshot),
+    async close() {
+      await Promise.all(listeners.map((listener) => listener.close()));
+      reader.stop();
+    },
+  };
+}
