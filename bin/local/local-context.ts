@@ -55,7 +55,7 @@ export async function createLocalContext(
     clock,
     ids: new DatabaseIds({ db: database.db, dialect: database.dialect }),
     keys: await FileKeys.open(join(config.dataDir, 'keys')),
-    dns: new NodeDns({ servers: config.dnsServers }),
+    dns: new NodeDns(config.dnsServers.length > 0 ? { servers: config.dnsServers } : {}),
     logger,
     blobs,
     queue,

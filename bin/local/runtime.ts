@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { LocalConfig } from '../../core/config.ts';
+import { firstStart, type FirstStartResult } from '../../core/bootstrap/first-start.ts';
+import { openDatabase, type DatabaseHandle } from '../../core/db/database.ts';
+import { migrateToLatest } from '../../core/db/migrate.ts';
+import type { Logger } from '../../core/ports.ts';
+import type { PolicySnapshot } from '../../core/policy/policy-snapshot.ts';
+import { startEdge, type Edge } from '../../smtp-edge/edge.ts';
+import { functions, queues } from '../../lambdas/topology.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { DatabaseUnreachableError } from './database-unreachable.ts';
+import { loadFunctions } from './function-loader.ts';
+import { startHttpServer, type LocalHttpServer } from './http-server.ts';
+import { createLocalContext, localQueueSettings } from './local-context.ts';
+import { healthRoute, metricsRoute, spaRoute } from './local-routes.ts';
+import { startQueuePollers, type QueuePollers } from './queue-pollers.ts';
+import { startTimers, type Timers } from './timers.ts';
+
+export interface LocalRuntimeOptions {
+  config: LocalConfig;
+  logger: Logger;
+  adminEmail: string;
+  adminPassword?: string;
+}
+
+export interface LocalRuntime {
+  ports: { http: number; smtp: number; smtps: number };
+  /** Set on the first start of an empty database: the sample organization and its keys. */
+  firstStart: FirstStartResult | null;
+  databaseDialect: string;
+  /** How the topology was wired: HTTP routes, queue consumers and schedules. */
+  wiring: {
+    routes: LocalHttpServer['routes'];
+    consumers: QueuePollers['consumers'];
+    schedules: Timers['schedules'];
+  };
+  /** Stops accepting, finishes work in flight, closes everything; resolves when done. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root of the local shape: one process with the HTTP surfaces, the SMTP edge,
+ * queue pollers and timers, all wired from lambdas/topology.ts as the cloud wires Lambda.
+ */
+export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { config, logger } = options;
+  const startedAt = Date.now();
+  const lock: DataDirLock = lockDataDir(config.dataDir);
+  const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    let database: DatabaseHandle;
+    try {
+      database = await openDatabase(config.databaseUrl);
+    } catch (error) {
+      throw new DatabaseUnreachableError(config.databaseUrl, error);
+    }
+    cleanups.push(() => database.destroy());
+    await migrateToLatest(database.db, database.dialect);
+
+    let edge: Edge | null = null;
+    let snapshotVersion: number | null = null;
+    const onPublished = (snapshot: PolicySnapshot) => {
+      snapshotVersion = snapshot.version;
+      edge?.offerSnapshot(snapshot);
+    };
+    const { ctx, queue } = await createLocalContext(config, database, logger, onPublished);
+    const created = await firstStart(ctx, {
+      adminEmail: options.adminEmail,
+      adminPassword: options.adminPassword,
+    });
+    await ctx.policy.publish();
+
+    edge = await startEdge({
+      blobs: ctx.blobs,
+      queue: ctx.queue,
+      ids: ctx.ids,
+      clock: ctx.clock,
+      logger,
+      host: config.smtpHost,
+      ports: { smtp: config.smtpPort, smtps: config.smtpsPort },
+      hostname: config.installation.hostname,
+      tls: {
+        certFile: config.tlsCertFile,
+        keyFile: config.tlsKeyFile,
+        cacheDir: join(config.dataDir, 'tls'),
+      },
+    });
+    const edgeRef = edge;
+    cleanups.push(() => edgeRef.close());
+
+    const loaded = await loadFunctions(functions, ctx);
+    const pollers: QueuePollers = startQueuePollers({ queue, queues, functions: loaded, logger });
+    cleanups.push(() => pollers.stop());
+    const timers: Timers = startTimers(loaded, logger);
+    cleanups.push(() => timers.stop());
+    const http: LocalHttpServer = await startHttpServer({
+      host: config.httpHost,
+      port: config.httpPort,
+      functions: loaded,
+      logger,
+      clock: ctx.clock,
+      localRoutes: [
+        healthRoute(async () => {
+          await sql`select 1`.execute(ctx.db);
+          return true;
+        }),
+        metricsRoute({
+          queue,
+          queues: localQueueSettings().map((settings) => settings.name),
+          snapshotVersion: () => snapshotVersion,
+          startedAt,
+        }),
+        spaRoute(join(import.meta.dirname, '..', '..', 'web', 'dist')),
+      ],
+    });
+    cleanups.push(() => http.close());
+
+    let closing: Promise<void> | null = null;
+    return {
+      ports: { http: http.port, ...edge.ports },
+      firstStart: created,
+      databaseDialect: database.dialect,
+      wiring: { routes: http.routes, consumers: pollers.consumers, schedules: timers.schedules },
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
