@@ -3,6 +3,7 @@ import type { Db } from './db/database.ts';
 import type { SqlDialect } from './db/sql-dialect.ts';
 import type { BlobStore, Clock, Dns, Ids, Keys, Logger, Queue } from './ports.ts';
 import type { PolicyPublisher } from './policy/policy-publisher.ts';
+import type { PolicyIndex } from './policy/policy-index.ts';
 
 /** What core's capabilities are handed by a composition root (bin/local, lambdas/context.ts). */
 export interface AppContext {
@@ -17,6 +18,8 @@ export interface AppContext {
   queue: Queue;
   installation: Installation;
   policy: PolicyPublisher;
+  /** The newest policy snapshot this process has read, as the edge decides by it; null before the first. */
+  policyIndex: () => PolicyIndex | null;
   /** Whether webhooks and HTTP endpoints may reach private, loopback and link-local addresses. */
   allowPrivateTargets: boolean;
 }

@@ -26,6 +26,8 @@ export interface EdgeOptions {
   maxSize?: number;
   /** How often the snapshot is re-read from the blob store; 5,000 ms by default. */
   snapshotIntervalMs?: number;
+  /** A reader shared with the rest of the process (the local runtime's send API); the edge then neither starts nor stops it. */
+  reader?: SnapshotReader;
   reverseLookup?: (ip: string) => Promise<string[]>;
   closeTimeoutMs?: number;
 }
@@ -44,8 +46,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     'key' in options.tls
       ? options.tls
       : await loadTlsCertificate({ ...options.tls, hostname, now: clock.now() });
-  const reader = new SnapshotReader({ blobs, logger, intervalMs: options.snapshotIntervalMs });
-  await reader.start();
+  const ownReader = !options.reader;
+  const reader =
+    options.reader ?? new SnapshotReader({ blobs, logger, intervalMs: options.snapshotIntervalMs });
+  if (ownReader) await reader.start();
   const accept = createMessageAcceptor({ blobs, queue, ids, clock, logger });
   const shared = {
     host: options.host,
@@ -67,7 +71,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     listeners.push(await startSmtpListener({ ...shared, port: options.ports.smtps, secure: true }));
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.close()));
-    reader.stop();
+    if (ownReader) reader.stop();
     throw error;
   }
   const [smtp, smtps] = listeners as [SmtpListener, SmtpListener];
@@ -76,7 +80,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     offerSnapshot: (snapshot) => reader.offer(snapshot),
     async close() {
       await Promise.all(listeners.map((listener) => listener.close()));
-      reader.stop();
+      if (ownReader) reader.stop();
     },
   };
 }

@@ -10,7 +10,7 @@ import { FileKeys } from '../../core/local/file-keys.ts';
 import { NodeDns } from '../../core/local/node-dns.ts';
 import { systemClock } from '../../core/local/system-clock.ts';
 import { PolicyPublisher } from '../../core/policy/policy-publisher.ts';
-import type { PolicySnapshot } from '../../core/policy/policy-snapshot.ts';
+import { SnapshotReader } from '../../core/policy/snapshot-reader.ts';
 import { deadLetterQueueName, queues } from '../../lambdas/topology.ts';
 
 /** Every topology queue and its dead-letter queue, which keeps messages for inspection. */
@@ -24,6 +24,8 @@ export function localQueueSettings(): DatabaseQueueSettings[] {
 export interface LocalContext {
   ctx: AppContext;
   queue: DatabaseQueue;
+  /** Shared by the SMTP edge and the send API; every snapshot written here is offered to it at once. */
+  snapshots: SnapshotReader;
 }
 
 /** The local shape's adapters: the database given, files under the data directory. */
@@ -31,7 +33,6 @@ export async function createLocalContext(
   config: LocalConfig,
   database: DatabaseHandle,
   logger: Logger,
-  onPolicyPublished: (snapshot: PolicySnapshot) => void,
 ): Promise<LocalContext> {
   const clock = systemClock;
   const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
@@ -41,13 +42,14 @@ export async function createLocalContext(
     clock,
     queues: localQueueSettings(),
   });
+  const snapshots = new SnapshotReader({ blobs, logger });
   const policy = new PolicyPublisher({
     db: database.db,
     blobs,
     clock,
     installation: config.installation,
     logger: logger.child({ component: 'policy' }),
-    onPublished: onPolicyPublished,
+    onPublished: (snapshot) => snapshots.offer(snapshot),
   });
   const ctx: AppContext = {
     db: database.db,
@@ -61,7 +63,8 @@ export async function createLocalContext(
     queue,
     installation: config.installation,
     policy,
+    policyIndex: () => snapshots.current(),
     allowPrivateTargets: config.allowPrivateTargets,
   };
-  return { ctx, queue };
+  return { ctx, queue, snapshots };
 }

@@ -33,12 +33,7 @@ export async function makeUser(config: LocalConfig, input: MakeUserInput): Promi
   });
   try {
     await migrateToLatest(database.db, database.dialect);
-    const { ctx } = await createLocalContext(
-      config,
-      database,
-      new JsonLogger({ level: 'warn' }),
-      () => undefined,
-    );
+    const { ctx } = await createLocalContext(config, database, new JsonLogger({ level: 'warn' }));
     const user = await createUser(ctx, null, parsed.data);
     console.log(`Created ${user.admin ? 'administrator' : 'user'} ${user.email} (${user.uuid}).`);
     if (input.password === undefined) console.log(`Password: ${password}`);

@@ -5,7 +5,6 @@ import { firstStart, type FirstStartResult } from '../../core/bootstrap/first-st
 import { openDatabase, type DatabaseHandle } from '../../core/db/database.ts';
 import { migrateToLatest } from '../../core/db/migrate.ts';
 import type { Logger } from '../../core/ports.ts';
-import type { PolicySnapshot } from '../../core/policy/policy-snapshot.ts';
 import { startEdge, type Edge } from '../../smtp-edge/edge.ts';
 import { functions, queues } from '../../lambdas/topology.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
@@ -61,20 +60,17 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
     cleanups.push(() => database.destroy());
     await migrateToLatest(database.db, database.dialect);
 
-    let edge: Edge | null = null;
-    let snapshotVersion: number | null = null;
-    const onPublished = (snapshot: PolicySnapshot) => {
-      snapshotVersion = snapshot.version;
-      edge?.offerSnapshot(snapshot);
-    };
-    const { ctx, queue } = await createLocalContext(config, database, logger, onPublished);
+    const { ctx, queue, snapshots } = await createLocalContext(config, database, logger);
+    await snapshots.start();
+    cleanups.push(() => snapshots.stop());
     const created = await firstStart(ctx, {
       adminEmail: options.adminEmail,
       adminPassword: options.adminPassword,
     });
     await ctx.policy.publish();
 
-    edge = await startEdge({
+    const edge: Edge = await startEdge({
+      reader: snapshots,
       blobs: ctx.blobs,
       queue: ctx.queue,
       ids: ctx.ids,
@@ -89,8 +85,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
         cacheDir: join(config.dataDir, 'tls'),
       },
     });
-    const edgeRef = edge;
-    cleanups.push(() => edgeRef.close());
+    cleanups.push(() => edge.close());
 
     const loaded = await loadFunctions(functions, ctx);
     const pollers: QueuePollers = startQueuePollers({ queue, queues, functions: loaded, logger });
@@ -111,7 +106,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
         metricsRoute({
           queue,
           queues: localQueueSettings().map((settings) => settings.name),
-          snapshotVersion: () => snapshotVersion,
+          snapshotVersion: () => snapshots.current()?.version ?? null,
           startedAt,
         }),
         spaRoute(join(import.meta.dirname, '..', '..', 'web', 'dist')),

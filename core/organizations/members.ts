@@ -38,8 +38,8 @@ export async function addMember(
   permalink: string,
   input: AddMemberInput,
 ): Promise<MemberView> {
-  requireAdmin(actor);
   const { organization } = await resolveOrganization(ctx, actor, permalink);
+  requireAdmin(actor);
   const now = ctx.clock.now();
   return mutate(ctx, actor, { affectsPolicy: false }, async (trx) => {
     const user = await trx
@@ -86,8 +86,8 @@ export async function removeMember(
   permalink: string,
   userUuid: string,
 ): Promise<void> {
-  requireAdmin(actor);
   const { organization } = await resolveOrganization(ctx, actor, permalink);
+  requireAdmin(actor);
   await mutate(ctx, actor, { affectsPolicy: false }, async (trx) => {
     const user = await trx
       .selectFrom('users')

@@ -139,8 +139,8 @@ export async function updateOrganization(
 }
 
 export async function deleteOrganization(ctx: AppContext, actor: Actor, permalink: string): Promise<void> {
-  requireAdmin(actor);
   const { organization } = await resolveOrganization(ctx, actor, permalink);
+  requireAdmin(actor);
   const now = ctx.clock.now();
   // A soft delete: the organization and its servers vanish at once; the scheduler purges their data.
   await mutate(ctx, actor, { affectsPolicy: true }, async (trx) => {
@@ -174,8 +174,8 @@ export async function suspendOrganization(
   permalink: string,
   input: SuspendInput | null,
 ): Promise<OrganizationView> {
-  requireAdmin(actor);
   const { organization } = await resolveOrganization(ctx, actor, permalink);
+  requireAdmin(actor);
   const now = ctx.clock.now();
   return changeOrganization(
     ctx,

@@ -130,7 +130,6 @@ export async function createServer(
   organizationPermalink: string,
   input: CreateServerInput,
 ): Promise<ServerView> {
-  if (actor) assertAllowedFields(actor, input);
   const organization = actor
     ? (await resolveOrganization(ctx, actor, organizationPermalink)).organization
     : await ctx.db
@@ -138,6 +137,7 @@ export async function createServer(
         .selectAll()
         .where('permalink', '=', organizationPermalink)
         .executeTakeFirstOrThrow();
+  if (actor) assertAllowedFields(actor, input);
   const now = ctx.clock.now();
   return mutate(ctx, actor, { affectsPolicy: true }, async (trx) => {
     const permalink = await choosePermalink(trx, organization.id, input);
@@ -205,8 +205,8 @@ export async function updateServer(
   serverPermalink: string,
   input: UpdateServerInput,
 ): Promise<ServerView> {
-  assertAllowedFields(actor, input);
   const { organization, server } = await resolveServer(ctx, actor, org, serverPermalink);
+  assertAllowedFields(actor, input);
   const { ip_pool, allow_sender, privacy_mode, log_smtp_data, ...plain } = input;
   return changeServer(ctx, actor, organization, server, 'server.update', input, async (trx) => ({
     ...plain,
@@ -224,8 +224,8 @@ export async function suspendServer(
   serverPermalink: string,
   input: SuspendInput | null,
 ): Promise<ServerView> {
-  requireAdmin(actor);
   const { organization, server } = await resolveServer(ctx, actor, org, serverPermalink);
+  requireAdmin(actor);
   const changes = input
     ? { suspended_at: ctx.clock.now(), suspension_reason: input.reason }
     : { suspended_at: null, suspension_reason: null };

@@ -12,6 +12,7 @@ import { FileKeys } from '../../core/local/file-keys.ts';
 import { systemClock } from '../../core/local/system-clock.ts';
 import { PolicyPublisher } from '../../core/policy/policy-publisher.ts';
 import type { PolicySnapshot } from '../../core/policy/policy-snapshot.ts';
+import { buildPolicyIndex } from '../../core/policy/policy-index.ts';
 import { localQueueSettings } from '../../bin/local/local-context.ts';
 import { MemoryLogger } from '../fakes/memory-logger.ts';
 import { ZoneDns } from '../fakes/zone-dns.ts';
@@ -73,6 +74,10 @@ export async function createTestContext(
       logger,
       onPublished: (snapshot) => snapshots.push(snapshot),
     }),
+    policyIndex: () => {
+      const latest = snapshots.at(-1);
+      return latest ? buildPolicyIndex(latest) : null;
+    },
     allowPrivateTargets: options.allowPrivateTargets ?? true,
   };
   return {

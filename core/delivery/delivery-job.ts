@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+// What the process stage hands the delivery worker (at the edge, which has no database): the
+// prepared message (signed, headers added) is in the blob store; this says where it goes.
+
+export const SmtpRelay = z.object({
+  host: z.string(),
+  port: z.number().int().min(1).max(65535),
+  tls: z.enum(['opportunistic', 'required', 'implicit', 'none']),
+  auth: z.object({ user: z.string(), pass: z.string() }).nullable(),
+});
+export type SmtpRelay = z.infer<typeof SmtpRelay>;
+
+export const DeliveryJob = z.object({
+  version: z.literal(1),
+  messageId: z.number().int().positive(),
+  serverId: z.number().int(),
+  /** 1 for the first attempt; a retry is a new job with the next number. */
+  attempt: z.number().int().positive(),
+  /** Envelope sender: the return path, or '' for a bounce. */
+  mailFrom: z.string(),
+  rcptTo: z.string(),
+  /** Blob key of the prepared message. */
+  preparedKey: z.string(),
+  /** MX lookup of this domain, unless `relay` is set. */
+  domain: z.string(),
+  /** A smarthost or an SMTP endpoint to use instead of MX lookup. */
+  relay: SmtpRelay.nullable(),
+  /** Source address and HELO name from the IP pool; null lets the system choose. */
+  source: z.object({ address: z.string().nullable(), hostname: z.string() }),
+  /** Whether the message needs SMTPUTF8 (non-ASCII addresses or headers). */
+  needsSmtputf8: z.boolean(),
+  queuedAt: z.number(),
+});
+export type DeliveryJob = z.infer<typeof DeliveryJob>;
+
+export const deliveryQueueName = (pool: string): string => `deliver-${pool}`;
