@@ -22,23 +22,28 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
 // Cursors are opaque to clients: the last id seen, so pages stay stable while rows are added.
 const encodeCursor = (id: number): string => Buffer.from(`id:${id}`).toString('base64url');
 
-function decodeCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
+function decodeCursor(cursor: string | undefined): number | null {
+  if (cursor === undefined) return null;
   const match = /^id:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) throw invalid('query.cursor', 'not a cursor this API returned');
   return Number(match[1]);
 }
 
-/** Keyset pagination by ascending id over any query whose rows have an `id`. */
+/**
+ * Keyset pagination by id over any query whose rows have an `id`: ascending by default, or
+ * descending (newest first) for logs.
+ */
 export async function paginate<TB extends keyof Database, Row extends { id: number }>(
   query: SelectQueryBuilder<Database, TB, Row>,
   idColumn: string,
   page: PageQuery,
+  order: 'asc' | 'desc' = 'asc',
 ): Promise<{ rows: Row[]; next_cursor: string | null }> {
   const after = decodeCursor(page.cursor);
-  const rows = await query
-    .where(idColumn as never, '>', after as never)
-    .orderBy(idColumn as never)
+  const bounded =
+    after === null ? query : query.where(idColumn as never, order === 'asc' ? '>' : '<', after as never);
+  const rows = await bounded
+    .orderBy(idColumn as never, order)
     .limit(page.limit + 1)
     .execute();
   const more = rows.length > page.limit;

@@ -72,7 +72,15 @@ export class EndpointRouter {
       const body = endpoint.body ? parseWith(endpoint.body, parseJsonBody(event), '') : undefined;
       const result = await endpoint.handle({ params, query, body, actor, ctx, meta } as never);
       if (!endpoint.response) return { statusCode: 204, headers: {}, body: '' };
-      return json(endpoint.status ?? 200, endpoint.response.parse(result));
+      const output = endpoint.response.parse(result);
+      if (endpoint.contentType) {
+        return {
+          statusCode: endpoint.status ?? 200,
+          headers: { 'content-type': endpoint.contentType },
+          body: String(output),
+        };
+      }
+      return json(endpoint.status ?? 200, output);
     }
     if (pathMatched) throw new PosternError('method_not_allowed', `${method} is not allowed on ${path}`);
     throw new PosternError('route_not_found', `no route for ${method} ${path}`);

@@ -43,6 +43,8 @@ export interface Endpoint<
   query?: Q;
   body?: B;
   response?: R;
+  /** The media type of a response that is not JSON (an export): `response` is then its text. */
+  contentType?: string;
   handle(input: EndpointInput<Out<P>, Out<Q>, Out<B>>): Promise<R extends Schema ? z.input<R> : void>;
 }
 

@@ -59,7 +59,9 @@ function operationOf(endpoint: Endpoint): JsonSchema {
       [status]: endpoint.response
         ? {
             description: 'Success',
-            content: { 'application/json': { schema: schemaOf(endpoint.response, 'output') } },
+            content: {
+              [endpoint.contentType ?? 'application/json']: { schema: schemaOf(endpoint.response, 'output') },
+            },
           }
         : { description: 'Success, no content' },
       '400': errorResponse('Invalid input; `details` names each offending field'),

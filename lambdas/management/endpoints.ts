@@ -29,6 +29,17 @@ import deleteServer from './servers/delete-server.ts';
 import suspendServer from './servers/suspend-server.ts';
 import unsuspendServer from './servers/unsuspend-server.ts';
 import { credentialEndpoints } from './credentials/credential-endpoints.ts';
+import { domainEndpoints } from './domains/domain-endpoints.ts';
+import { trackDomainEndpoints } from './track-domains/track-domain-endpoints.ts';
+import { routeEndpoints } from './routes/route-endpoints.ts';
+import { httpEndpointEndpoints } from './http-endpoints/http-endpoint-endpoints.ts';
+import { smtpEndpointEndpoints } from './smtp-endpoints/smtp-endpoint-endpoints.ts';
+import { addressEndpointEndpoints } from './address-endpoints/address-endpoint-endpoints.ts';
+import { webhookEndpoints } from './webhooks/webhook-endpoints.ts';
+import { suppressionEndpoints } from './suppressions/suppression-endpoints.ts';
+import { ipPoolEndpoints } from './ip-pools/ip-pool-endpoints.ts';
+import { ipPoolRuleEndpoints } from './ip-pool-rules/ip-pool-rule-endpoints.ts';
+import { auditLogEndpoints } from './audit-log/audit-log-endpoints.ts';
 
 /** Every management endpoint; the router and the OpenAPI document are built from this list. */
 export const managementEndpoints: readonly Endpoint[] = [
@@ -62,4 +73,15 @@ export const managementEndpoints: readonly Endpoint[] = [
   suspendServer,
   unsuspendServer,
   ...credentialEndpoints,
+  ...domainEndpoints,
+  ...trackDomainEndpoints,
+  ...routeEndpoints,
+  ...httpEndpointEndpoints,
+  ...smtpEndpointEndpoints,
+  ...addressEndpointEndpoints,
+  ...webhookEndpoints,
+  ...suppressionEndpoints,
+  ...ipPoolEndpoints,
+  ...ipPoolRuleEndpoints,
+  ...auditLogEndpoints,
 ];

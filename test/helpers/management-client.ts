@@ -71,7 +71,8 @@ export function managementClient(ctx: AppContext): ManagementClient {
       return {
         status: result.statusCode ?? 200,
         headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
-        body: text ? JSON.parse(text) : null,
+        // Exports (text/csv) come back as text; everything else is JSON.
+        body: !text ? null : /json/.test(String(result.headers?.['content-type'])) ? JSON.parse(text) : text,
       };
     },
     async userToken(email, options = {}) {
