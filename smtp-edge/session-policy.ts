@@ -1,3 +1,4 @@
+import { parseHeaderBlock } from '../core/mail/header-block.ts';
 import addressparser from 'nodemailer/lib/addressparser';
 import { hashSecret } from '../core/auth/secret-hash.ts';
 import type { RecipientKind } from '../core/messages/accepted-message.ts';
@@ -213,7 +214,7 @@ export function decideData(
     'latin1',
   );
   if (hasSmuggledTerminator(text)) return refuse(REPLIES.smuggling);
-  const headers = parseHeaders(text);
+  const headers = parseHeaderBlock(text);
   // Postal counts its own Received header too, which is added in front of this data.
   const ownHops = 1 + headers.filter((h) => h.name === 'received' && viaHost(h.value, input.hostname)).length;
   if (ownHops > 4) return refuse(REPLIES.loopDetected);
@@ -314,30 +315,6 @@ function hasSmuggledTerminator(text: string): boolean {
     if ((match[1] !== '' && match[1] !== '\r\n') || match[2] !== '\r\n') return true;
   }
   return false;
-}
-
-interface Header {
-  /** Lower-cased. */
-  name: string;
-  /** Unfolded, in latin1 (bytes as code points). */
-  value: string;
-}
-
-function parseHeaders(text: string): Header[] {
-  const end = text.search(/\r?\n\r?\n/);
-  const section = end === -1 ? text : text.slice(0, end);
-  const headers: Header[] = [];
-  for (const line of section.split(/\r?\n/)) {
-    const last = headers.at(-1);
-    if (/^[ \t]/.test(line) && last) {
-      last.value += line;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    headers.push({ name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1) });
-  }
-  return headers;
 }
 
 function viaHost(received: string, hostname: string): boolean {

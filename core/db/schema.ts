@@ -324,6 +324,8 @@ export interface MessagesTable {
   loaded_at: Millis | null;
   clicked_at: Millis | null;
   received_with_ssl: Bool;
+  /** Delivery attempts handed to the delivery worker so far; a job for attempt n runs once. */
+  attempt: number;
   tracked_links: number;
   tracked_images: number;
   parsed: Bool;
@@ -333,6 +335,8 @@ export interface DeliveriesTable {
   id: Id;
   server_id: number;
   message_id: number;
+  /** The delivery attempt a result belongs to; null for holds and other statuses. */
+  attempt: number | null;
   status: MessageStatus;
   details: string | null;
   output: string | null;

@@ -367,6 +367,7 @@ export const initialSchema: MigrationStep[] = [
       time('loaded_at'),
       time('clicked_at'),
       flag('received_with_ssl'),
+      int('attempt', false, 0),
       int('tracked_links', false, 0),
       int('tracked_images', false, 0),
       flag('parsed'),
@@ -391,6 +392,7 @@ export const initialSchema: MigrationStep[] = [
       id,
       ref('server_id'),
       ref('message_id'),
+      int('attempt', true),
       str('status', 16),
       text('details'),
       { name: 'output', type: 'varchar(512)', nullable: true },
@@ -399,6 +401,9 @@ export const initialSchema: MigrationStep[] = [
       time('timestamp', false),
       int('duration_ms', true),
     ],
+    // One result per delivery attempt, so a result recorded twice counts once; holds and other
+    // statuses carry no attempt and are not constrained (NULLs are distinct).
+    unique: [['message_id', 'attempt']],
   }),
   createIndex('deliveries', ['message_id', 'timestamp']),
   createIndex('deliveries', ['server_id', 'timestamp']),
@@ -530,7 +535,7 @@ export const initialSchema: MigrationStep[] = [
     ],
     unique: [['uuid']],
   }),
-  createIndex('audit_log', ['organization_id', 'timestamp']),
+  createIndex('audit_log', ['organization_id', 'id']),
   createIndex('audit_log', ['timestamp']),
   createTable({
     name: 'id_blocks',
