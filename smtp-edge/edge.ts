@@ -1,5 +1,8 @@
 import { SnapshotReader } from '../core/policy/snapshot-reader.ts';
-import type { BlobStore, Clock, Ids, Logger, Queue } from '../core/ports.ts';
+import type { BlobStore, Clock, Dns, Ids, Logger, Queue } from '../core/ports.ts';
+import { deliveryQueueName } from '../core/delivery/delivery-job.ts';
+import { NodemailerTransport } from './delivery/nodemailer-transport.ts';
+import { parseSmtpRelays, startDeliveryWorker } from './delivery/delivery-worker.ts';
 import { AuthThrottle } from './auth-throttle.ts';
 import { createMessageAcceptor } from './message-acceptor.ts';
 import { startSmtpListener, type SmtpListener } from './smtp-listener.ts';
@@ -30,6 +33,19 @@ export interface EdgeOptions {
   reader?: SnapshotReader;
   reverseLookup?: (ip: string) => Promise<string[]>;
   closeTimeoutMs?: number;
+  /** The delivery workers, one per IP pool this edge sends for; none when absent. */
+  delivery?: EdgeDeliveryOptions;
+}
+
+export interface EdgeDeliveryOptions {
+  pools: readonly string[];
+  dns: Dns;
+  /** POSTERN_SMTP_RELAYS, as given. */
+  relays: readonly string[];
+  deliveryPort: number;
+  allowPrivateTargets: boolean;
+  /** The local queue's wake-up on send; the cloud polls. */
+  onSend?: (listener: (queue: string) => void) => () => void;
 }
 
 export interface Edge {
@@ -75,12 +91,41 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     throw error;
   }
   const [smtp, smtps] = listeners as [SmtpListener, SmtpListener];
+  const delivery = options.delivery ? startDelivery(options, options.delivery, logger) : null;
   return {
     ports: { smtp: smtp.port, smtps: smtps.port },
     offerSnapshot: (snapshot) => reader.offer(snapshot),
     async close() {
+      // Stop taking mail first; then let deliveries in flight finish.
       await Promise.all(listeners.map((listener) => listener.close()));
+      await delivery?.stop();
       if (ownReader) reader.stop();
+    },
+  };
+}
+
+function startDelivery(options: EdgeOptions, delivery: EdgeDeliveryOptions, logger: Logger) {
+  const transport = new NodemailerTransport({ logger });
+  const relays = parseSmtpRelays(delivery.relays);
+  const workers = delivery.pools.map((pool) =>
+    startDeliveryWorker({
+      queue: options.queue,
+      queueName: deliveryQueueName(pool),
+      blobs: options.blobs,
+      dns: delivery.dns,
+      transport,
+      clock: options.clock,
+      logger: logger.child({ pool }),
+      relays,
+      deliveryPort: delivery.deliveryPort,
+      allowPrivateTargets: delivery.allowPrivateTargets,
+      onSend: delivery.onSend,
+    }),
+  );
+  return {
+    async stop() {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await transport.close();
     },
   };
 }

@@ -18,7 +18,7 @@ export const DeliveryResult = z.object({
   output: z.string(),
   /** TLS was used for the transaction. */
   secure: z.boolean(),
-  /** The remote asked to wait ("try again in N minutes"), in seconds. */
+  /** How long to wait before the next attempt, read from the remote's reply ("try again in N minutes" → N minutes + 10 s). */
   retryAfterSeconds: z.number().nullable(),
   /** The remote host that answered, if any. */
   remoteHost: z.string().nullable(),

@@ -1,0 +1,71 @@
+import type { Db } from '../db/database.ts';
+import type { Row } from '../db/schema.ts';
+import { choosePool } from '../ip-pools/choose-pool.ts';
+
+// Which IP pool a message leaves from, and which of the pool's addresses: Postal's rules
+// (server rules, then organization rules), else the server's pool, else the organization's
+// default. An address of 0.0.0.0 or :: means "let the system choose" (the local default pool).
+
+export interface SourceChoice {
+  pool: string;
+  address: string | null;
+  hostname: string;
+}
+
+const UNBOUND = new Set(['0.0.0.0', '::']);
+
+export async function chooseSource(
+  db: Db,
+  server: Row<'servers'>,
+  message: { from: string[]; rcptTo: string },
+  fallbackHostname: string,
+  random: () => number = Math.random,
+): Promise<SourceChoice | null> {
+  const rules = await db
+    .selectFrom('ip_pool_rules')
+    .selectAll()
+    .where('organization_id', '=', server.organization_id)
+    .where((eb) => eb.or([eb('server_id', '=', server.id), eb('server_id', 'is', null)]))
+    .execute();
+  let poolId = choosePool(rules, message) ?? server.ip_pool_id;
+  if (poolId === null) {
+    const fallback = await db
+      .selectFrom('organization_ip_pools')
+      .innerJoin('ip_pools', 'ip_pools.id', 'organization_ip_pools.ip_pool_id')
+      .select('ip_pools.id')
+      .where('organization_ip_pools.organization_id', '=', server.organization_id)
+      .orderBy('ip_pools.is_default', 'desc')
+      .orderBy('ip_pools.id')
+      .executeTakeFirst();
+    poolId = fallback?.id ?? null;
+  }
+  if (poolId === null) return null;
+  const pool = await db.selectFrom('ip_pools').select(['name']).where('id', '=', poolId).executeTakeFirst();
+  if (!pool) return null;
+  const addresses = await db
+    .selectFrom('ip_addresses')
+    .selectAll()
+    .where('ip_pool_id', '=', poolId)
+    .execute();
+  const address = pickWeighted(addresses, random);
+  if (!address) return { pool: pool.name, address: null, hostname: fallbackHostname };
+  const ip = address.ipv4 ?? address.ipv6;
+  return { pool: pool.name, address: ip && !UNBOUND.has(ip) ? ip : null, hostname: address.hostname };
+}
+
+/** Postal's weighted order: random × priority, highest wins. */
+function pickWeighted<T extends { priority: number }>(
+  items: readonly T[],
+  random: () => number,
+): T | undefined {
+  let best: T | undefined;
+  let bestScore = -1;
+  for (const item of items) {
+    const score = random() * item.priority;
+    if (score > bestScore) {
+      best = item;
+      bestScore = score;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,85 @@
+import type { Socket } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+// A remote MX for delivery tests: a real smtp-server on 127.0.0.1, port 0, that records what it
+// receives and answers RCPT TO and end of DATA as the test scripts it.
+
+export type Verdict = { code: number; message: string } | null;
+
+export interface RemoteMx {
+  port: number;
+  connections: number;
+  messages: { to: string[]; from: string; body: string; secure: boolean }[];
+  close(): Promise<void>;
+}
+
+export interface RemoteMxOptions {
+  /** Key and certificate to offer STARTTLS with; no STARTTLS without. */
+  tls?: { key: string; cert: string };
+  smtputf8?: boolean;
+  rcpt?: (address: string) => Verdict;
+  /** The answer to the end of DATA for the nth message (from 1); accepted when null. */
+  data?: (n: number) => Verdict;
+  auth?: { user: string; pass: string };
+  dataDelayMs?: number;
+}
+
+export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<RemoteMx> {
+  const sockets = new Set<Socket>();
+  let dataCount = 0;
+  const remote: RemoteMx = {
+    port: 0,
+    connections: 0,
+    messages: [],
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = new SMTPServer({
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
+    hideSTARTTLS: !options.tls,
+    hideSMTPUTF8: options.smtputf8 === false,
+    disableReverseLookup: true,
+    logger: false,
+    closeTimeout: 100,
+    authOptional: !options.auth,
+    onAuth(auth, _session, callback) {
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
+        callback(null, { user: auth.username });
+      } else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
+    },
+    onRcptTo(address, _session, callback) {
+      const verdict = options.rcpt?.(address.address) ?? null;
+      if (verdict) callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
+      else callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        dataCount += 1;
+        const verdict = options.data?.(dataCount) ?? null;
+        if (verdict) {
+          callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
+          return;
+        }
+        remote.messages.push({
+          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          body: Buffer.concat(chunks).toString('utf8'),
+          secure: session.secure,
+        });
+        setTimeout(() => callback(null, 'queued as REMOTE1'), options.dataDelayMs ?? 0);
+      });
+    },
+  });
+  server.server.on('connection', (socket: Socket) => {
+    remote.connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  remote.port = (server.server.address() as { port: number }).port;
+  return remote;
+}
