@@ -39,7 +39,11 @@ export default tseslint.config(
         {
           // node:test runs describe/it blocks itself; awaiting them is neither needed nor usual.
           allowForKnownSafeCalls: [
-            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after'] },
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'it', 'test', 'suite', 'before', 'after'],
+            },
           ],
         },
       ],

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { EnvironmentSchema, localConfigFrom, type LocalConfig } from '../core/config.ts';
 import { PosternError } from '../core/errors.ts';
 import { DataDirLockedError } from './local/data-dir-lock.ts';
@@ -39,7 +40,13 @@ function configFromEnvironment(): LocalConfig {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new UsageError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return localConfigFrom(parsed.data);
+  try {
+    return localConfigFrom(parsed.data);
+  } catch (error) {
+    if (!(error instanceof z.ZodError)) throw error;
+    const lines = error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new UsageError(`invalid configuration:\n${lines.join('\n')}`);
+  }
 }
 
 class UsageError extends Error {}

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DeclaredIpPoolsJson, type DeclaredIpPools } from './ip-pools/ip-pool-schemas.ts';
 
 // The environment, parsed once at a composition root. Core never reads process.env itself.
 
@@ -50,6 +51,8 @@ export const EnvironmentSchema = z.object({
   POSTERN_TLS_KEY_FILE: z.string().optional(),
   POSTERN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   POSTERN_PUBLIC_URL: z.string().url().optional(),
+  /** JSON: the IP pools this deployment declares (ARCHITECTURE principle 4). */
+  POSTERN_IP_POOLS: z.string().optional(),
 });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
@@ -83,6 +86,7 @@ export interface LocalConfig {
   allowPrivateTargets: boolean;
   logLevel: Environment['POSTERN_LOG_LEVEL'];
   installation: Installation;
+  ipPools: DeclaredIpPools;
 }
 
 export function installationFrom(env: Environment): Installation {
@@ -97,6 +101,24 @@ export function installationFrom(env: Environment): Installation {
     dkimIdentifier: env.POSTERN_DKIM_IDENTIFIER,
     publicUrl: env.POSTERN_PUBLIC_URL ?? `http://localhost:${env.POSTERN_HTTP_PORT}`,
   };
+}
+
+/**
+ * Locally, one pool that leaves from whatever address the system picks (0.0.0.0 binds nothing),
+ * named after the host; a deployment with fixed sending addresses declares its own.
+ */
+function defaultIpPools(hostname: string): DeclaredIpPools {
+  return [{ name: 'default', default: true, addresses: [{ ipv4: '0.0.0.0', hostname }] }];
+}
+
+function parseIpPools(json: string): DeclaredIpPools {
+  const parsed = DeclaredIpPoolsJson.safeParse(json);
+  if (!parsed.success) {
+    throw new z.ZodError(
+      parsed.error.issues.map((issue) => ({ ...issue, path: ['POSTERN_IP_POOLS', ...issue.path] })),
+    );
+  }
+  return parsed.data;
 }
 
 export function localConfigFrom(env: Environment): LocalConfig {
@@ -117,5 +139,9 @@ export function localConfigFrom(env: Environment): LocalConfig {
     allowPrivateTargets: env.POSTERN_ALLOW_PRIVATE_TARGETS,
     logLevel: env.POSTERN_LOG_LEVEL,
     installation: installationFrom(env),
+    ipPools:
+      env.POSTERN_IP_POOLS === undefined
+        ? defaultIpPools(env.POSTERN_HOSTNAME)
+        : parseIpPools(env.POSTERN_IP_POOLS),
   };
 }

@@ -1,3 +1,5 @@
+import { deliveryQueueName } from '../core/delivery/delivery-job.ts';
+
 // The one declaration of every function and its triggers. lib/ turns it into Lambdas, queues,
 // event source mappings, HTTP API routes and schedules; bin/local/ turns the same list into an
 // HTTP router, queue pollers and timers. Handlers are named by module path (a string), so the
@@ -33,7 +35,26 @@ export interface FunctionSpec {
   triggers: readonly Trigger[];
 }
 
-export const queues: readonly QueueSpec[] = [];
+// Each queue's dead-letter threshold sits above the most receives its stage plans
+// (ARCHITECTURE principle 6): a process job may be received twice per delivery attempt (once
+// early, to wait out its delay), for 18 attempts; a webhook is tried for 24 hours.
+export const queues: readonly QueueSpec[] = [
+  { name: 'ingest', visibilityTimeoutSeconds: 60, maxReceives: 10 },
+  { name: 'process', visibilityTimeoutSeconds: 120, maxReceives: 60 },
+  { name: 'results', visibilityTimeoutSeconds: 60, maxReceives: 10 },
+  { name: 'webhooks', visibilityTimeoutSeconds: 180, maxReceives: 40 },
+];
+
+/**
+ * The queue of each IP pool's delivery worker at the edge. Pools are declared by the deployment,
+ * so these queues are made per pool rather than listed above. A delivery attempt takes a few
+ * SMTP round trips; the worker keeps a job invisible for as long as a slow remote may take.
+ */
+export const deliveryQueueSpec = (pool: string): QueueSpec => ({
+  name: deliveryQueueName(pool),
+  visibilityTimeoutSeconds: 300,
+  maxReceives: 10,
+});
 
 export const functions: readonly FunctionSpec[] = [
   {
@@ -42,6 +63,49 @@ export const functions: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 29,
     triggers: [{ kind: 'http', routes: [{ method: 'ANY', path: '/management/v1/{proxy+}' }] }],
+  },
+  {
+    name: 'api',
+    module: 'lambdas/api/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    triggers: [
+      {
+        kind: 'http',
+        routes: [
+          { method: 'ANY', path: '/api/v1/{proxy+}' },
+          { method: 'GET', path: '/.well-known/jwks.json' },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'ingest',
+    module: 'lambdas/ingest/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    triggers: [{ kind: 'queue', queue: 'ingest', batchSize: 10 }],
+  },
+  {
+    name: 'process',
+    module: 'lambdas/process/handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    triggers: [{ kind: 'queue', queue: 'process', batchSize: 10 }],
+  },
+  {
+    name: 'results',
+    module: 'lambdas/results/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    triggers: [{ kind: 'queue', queue: 'results', batchSize: 10 }],
+  },
+  {
+    name: 'webhooks',
+    module: 'lambdas/webhooks/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    triggers: [{ kind: 'queue', queue: 'webhooks', batchSize: 10 }],
   },
   {
     name: 'scheduler',

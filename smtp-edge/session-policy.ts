@@ -1,5 +1,5 @@
 import { parseHeaderBlock } from '../core/mail/header-block.ts';
-import addressparser from 'nodemailer/lib/addressparser';
+import { senderHeadersOf } from '../core/messages/raw-headers.ts';
 import { hashSecret } from '../core/auth/secret-hash.ts';
 import type { RecipientKind } from '../core/messages/accepted-message.ts';
 import type { PolicyIndex } from '../core/policy/policy-index.ts';
@@ -221,11 +221,7 @@ export function decideData(
   if (!session.auth) return { ok: true, server: null };
   const server = index.serverById(session.auth.serverId);
   if (!server || !authStillValid(index, session.auth)) return refuse(REPLIES.invalidCredential);
-  const addresses = (name: string): string[] =>
-    headers
-      .filter((h) => h.name === name)
-      .flatMap((h) => addressparser(utf8(h.value), { flatten: true }).map((entry) => entry.address));
-  const authorization = authorizeSender(server, { from: addresses('from'), sender: addresses('sender') });
+  const authorization = authorizeSender(server, senderHeadersOf(headers));
   if (!authorization.authorized) return refuse(REPLIES.senderNotAllowed);
   return { ok: true, server };
 }
@@ -320,10 +316,6 @@ function hasSmuggledTerminator(text: string): boolean {
 function viaHost(received: string, hostname: string): boolean {
   const escaped = hostname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`\\bby\\s+${escaped}(?![\\w.-])`, 'i').test(received);
-}
-
-function utf8(latin1: string): string {
-  return Buffer.from(latin1, 'latin1').toString('utf8');
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

@@ -24,6 +24,7 @@ export function printBanner({ config, runtime, version }: BannerInput): void {
       'First start: created an administrator and a sample organization.',
       `  Administrator   ${first.adminEmail}   password ${first.adminPassword}`,
       `  Mail server     ${server} (Development mode: mail is held, not delivered, until released)`,
+      `  Sending domain  ${first.domain} (verified, since an administrator added it)`,
       `  API key         ${first.apiKey}`,
       `  SMTP login      user ${server}   password ${first.smtpKey}`,
       '  These keys and the password are shown only now.',

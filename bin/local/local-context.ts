@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { LocalConfig } from '../../core/config.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { DatabaseHandle } from '../../core/db/database.ts';
-import type { Logger } from '../../core/ports.ts';
+import type { Clock, Logger } from '../../core/ports.ts';
 import { DatabaseIds } from '../../core/local/database-ids.ts';
 import { DatabaseQueue, type DatabaseQueueSettings } from '../../core/local/database-queue.ts';
 import { FileBlobStore } from '../../core/local/file-blob-store.ts';
@@ -11,11 +11,14 @@ import { NodeDns } from '../../core/local/node-dns.ts';
 import { systemClock } from '../../core/local/system-clock.ts';
 import { PolicyPublisher } from '../../core/policy/policy-publisher.ts';
 import { SnapshotReader } from '../../core/policy/snapshot-reader.ts';
-import { deadLetterQueueName, queues } from '../../lambdas/topology.ts';
+import { deadLetterQueueName, deliveryQueueSpec, queues } from '../../lambdas/topology.ts';
 
-/** Every topology queue and its dead-letter queue, which keeps messages for inspection. */
-export function localQueueSettings(): DatabaseQueueSettings[] {
-  return queues.flatMap((queue) => [
+/**
+ * Every topology queue and each declared pool's delivery queue, with their dead-letter queues,
+ * which keep messages for inspection.
+ */
+export function localQueueSettings(pools: readonly string[] = ['default']): DatabaseQueueSettings[] {
+  return [...queues, ...pools.map(deliveryQueueSpec)].flatMap((queue) => [
     { ...queue, deadLetterQueue: deadLetterQueueName(queue.name) },
     { name: deadLetterQueueName(queue.name), visibilityTimeoutSeconds: 30, maxReceives: 1_000_000 },
   ]);
@@ -33,14 +36,14 @@ export async function createLocalContext(
   config: LocalConfig,
   database: DatabaseHandle,
   logger: Logger,
+  clock: Clock = systemClock,
 ): Promise<LocalContext> {
-  const clock = systemClock;
   const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
   const queue = new DatabaseQueue({
     db: database.db,
     dialect: database.dialect,
     clock,
-    queues: localQueueSettings(),
+    queues: localQueueSettings(config.ipPools.map((pool) => pool.name)),
   });
   const snapshots = new SnapshotReader({ blobs, logger });
   const policy = new PolicyPublisher({

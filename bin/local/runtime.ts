@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { LocalConfig } from '../../core/config.ts';
+import { syncIpPools } from '../../core/ip-pools/ip-pool-sync.ts';
 import { firstStart, type FirstStartResult } from '../../core/bootstrap/first-start.ts';
 import { openDatabase, type DatabaseHandle } from '../../core/db/database.ts';
 import { migrateToLatest } from '../../core/db/migrate.ts';
-import type { Logger } from '../../core/ports.ts';
+import type { Clock, Logger } from '../../core/ports.ts';
 import { startEdge, type Edge } from '../../smtp-edge/edge.ts';
 import { functions, queues } from '../../lambdas/topology.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
@@ -21,6 +22,8 @@ export interface LocalRuntimeOptions {
   logger: Logger;
   adminEmail: string;
   adminPassword?: string;
+  /** Time for every part (queues, retries, sessions); the system clock unless a test drives it. */
+  clock?: Clock;
 }
 
 export interface LocalRuntime {
@@ -60,9 +63,11 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
     cleanups.push(() => database.destroy());
     await migrateToLatest(database.db, database.dialect);
 
-    const { ctx, queue, snapshots } = await createLocalContext(config, database, logger);
+    const { ctx, queue, snapshots } = await createLocalContext(config, database, logger, options.clock);
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
+    // Pools first: the sample organization made on first start gets the default pool.
+    await syncIpPools(ctx, config.ipPools);
     const created = await firstStart(ctx, {
       adminEmail: options.adminEmail,
       adminPassword: options.adminPassword,
@@ -83,6 +88,14 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
         certFile: config.tlsCertFile,
         keyFile: config.tlsKeyFile,
         cacheDir: join(config.dataDir, 'tls'),
+      },
+      delivery: {
+        pools: config.ipPools.map((pool) => pool.name),
+        dns: ctx.dns,
+        relays: config.smtpRelays,
+        deliveryPort: config.deliveryPort,
+        allowPrivateTargets: config.allowPrivateTargets,
+        onSend: (listener) => queue.onSend(listener),
       },
     });
     cleanups.push(() => edge.close());
@@ -105,7 +118,9 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
         }),
         metricsRoute({
           queue,
-          queues: localQueueSettings().map((settings) => settings.name),
+          queues: localQueueSettings(config.ipPools.map((pool) => pool.name)).map(
+            (settings) => settings.name,
+          ),
           snapshotVersion: () => snapshots.current()?.version ?? null,
           startedAt,
         }),

@@ -1,5 +1,7 @@
 import type { AppContext } from '../context.ts';
+import type { Actor } from '../auth/actor.ts';
 import { createCredential } from '../credentials/credentials.ts';
+import { createDomain } from '../domains/domains.ts';
 import { createOrganization } from '../organizations/organizations.ts';
 import { createServer } from '../servers/servers.ts';
 import { createUser } from '../users/users.ts';
@@ -15,13 +17,19 @@ export interface FirstStartResult {
   adminPassword: string;
   organization: string;
   server: string;
+  /** A domain the sample server may send from, verified because an administrator added it. */
+  domain: string;
   apiKey: string;
   smtpKey: string;
 }
 
+export const SAMPLE_DOMAIN = 'example.com';
+
 /**
  * On an empty database: an administrator, a sample organization with a Development-mode server
- * (mail is held, never delivered, until released), and an API key and SMTP credential for it.
+ * (mail is held, never delivered, until released), a sending domain, and an API key and SMTP
+ * credential for it. Everything after the user is made as that administrator, so the audit log
+ * says who set the installation up.
  */
 export async function firstStart(
   ctx: AppContext,
@@ -30,7 +38,7 @@ export async function firstStart(
   const anyone = await ctx.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (anyone) return null;
   const adminPassword = options.adminPassword ?? ctx.ids.token(20);
-  await createUser(ctx, null, {
+  const admin = await createUser(ctx, null, {
     email: options.adminEmail,
     first_name: 'Admin',
     last_name: '',
@@ -39,19 +47,31 @@ export async function firstStart(
     time_zone: 'UTC',
     organizations: [],
   });
-  const organization = await createOrganization(ctx, null, {
+  const userId = await ctx.db
+    .selectFrom('users')
+    .select('id')
+    .where('uuid', '=', admin.uuid)
+    .executeTakeFirstOrThrow();
+  const actor: Actor = {
+    userId: userId.id,
+    userUuid: admin.uuid,
+    email: admin.email,
+    admin: true,
+    sessionId: null,
+    ipAddress: null,
+  };
+  const organization = await createOrganization(ctx, actor, {
     name: 'Sample Organization',
     permalink: 'sample',
     time_zone: 'UTC',
-    owner_email: options.adminEmail,
   });
-  const server = await createServer(ctx, null, organization.permalink, {
+  const server = await createServer(ctx, actor, organization.permalink, {
     name: 'Development',
     permalink: 'development',
     mode: 'Development',
   });
   const scope = {
-    actor: null,
+    actor,
     organization: await ctx.db
       .selectFrom('organizations')
       .selectAll()
@@ -63,6 +83,7 @@ export async function firstStart(
       .where('uuid', '=', server.uuid)
       .executeTakeFirstOrThrow(),
   };
+  await createDomain(ctx, scope, { name: SAMPLE_DOMAIN, verification_method: 'DNS' });
   const api = await createCredential(ctx, scope, { type: 'API', name: 'Sample API key', hold: false });
   const smtp = await createCredential(ctx, scope, {
     type: 'SMTP',
@@ -74,6 +95,7 @@ export async function firstStart(
     adminPassword,
     organization: organization.permalink,
     server: server.permalink,
+    domain: SAMPLE_DOMAIN,
     apiKey: api.key ?? '',
     smtpKey: smtp.key ?? '',
   };

@@ -1,5 +1,4 @@
 import type { AppContext } from '../context.ts';
-import type { Actor } from '../auth/actor.ts';
 import type { Db } from '../db/database.ts';
 import { hashSecret } from '../auth/secret-hash.ts';
 import { invalid, notFound } from '../errors.ts';
@@ -41,10 +40,9 @@ export async function getCredential(
   return credentialView(await findCredential(ctx.db, scope, uuid), ctx.clock.now());
 }
 
-/** `scope.actor` null is first start. */
 export async function createCredential(
   ctx: AppContext,
-  scope: Omit<ServerScope, 'actor'> & { actor: Actor | null },
+  scope: ServerScope,
   input: CreateCredentialInput,
 ): Promise<NewCredentialView> {
   const now = ctx.clock.now();

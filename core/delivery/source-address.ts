@@ -17,7 +17,7 @@ const UNBOUND = new Set(['0.0.0.0', '::']);
 export async function chooseSource(
   db: Db,
   server: Row<'servers'>,
-  message: { from: string[]; rcptTo: string },
+  message: { from: readonly string[]; rcptTo: string },
   fallbackHostname: string,
   random: () => number = Math.random,
 ): Promise<SourceChoice | null> {

@@ -1,6 +1,11 @@
 import type { AppContext } from '../context.ts';
 import { pruneSessions } from '../auth/sessions.ts';
 import { pruneThrottles } from '../auth/throttle.ts';
+import { expireHolds } from '../messages/hold-expiry.ts';
+import { notifySendLimits } from '../servers/send-limit-notifications.ts';
+import { pruneLiveStats } from '../stats/message-stats.ts';
+import { pruneExpiredSuppressions } from '../suppressions/suppressions.ts';
+import { pruneWebhookRequests } from '../webhooks/webhook-requests.ts';
 import { purgeDeleted } from './purge-deleted.ts';
 
 // What the scheduler runs each minute. Each task is cheap when there is nothing to do, so running
@@ -15,6 +20,11 @@ export const scheduledTasks: readonly ScheduledTask[] = [
   { name: 'policy-snapshot-reconcile', run: (ctx) => ctx.policy.publish() },
   { name: 'session-prune', run: (ctx) => pruneSessions(ctx) },
   { name: 'throttle-prune', run: (ctx) => pruneThrottles(ctx.db, ctx.clock.now(), 24 * 60 * 60 * 1000) },
+  { name: 'send-limit-notifications', run: (ctx) => notifySendLimits(ctx) },
+  { name: 'hold-expiry', run: (ctx, deadline) => expireHolds(ctx, deadline) },
+  { name: 'suppression-prune', run: (ctx) => pruneExpiredSuppressions(ctx.db, ctx.clock.now()) },
+  { name: 'live-stats-prune', run: (ctx) => pruneLiveStats(ctx.db, ctx.clock.now()) },
+  { name: 'webhook-request-prune', run: (ctx) => pruneWebhookRequests(ctx.db, ctx.clock.now()) },
   { name: 'purge-deleted', run: (ctx, deadline) => purgeDeleted(ctx, deadline) },
 ];
 

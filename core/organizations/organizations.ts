@@ -38,16 +38,15 @@ export async function getOrganization(
   return organizationView((await resolveOrganization(ctx, actor, permalink)).organization);
 }
 
-/** `actor` null is first start or the command line. */
 export async function createOrganization(
   ctx: AppContext,
-  actor: Actor | null,
+  actor: Actor,
   input: CreateOrganizationInput,
 ): Promise<OrganizationView> {
-  if (actor) requireAdmin(actor);
+  requireAdmin(actor);
   const now = ctx.clock.now();
   return mutate(ctx, actor, { affectsPolicy: false }, async (trx) => {
-    const ownerEmail = input.owner_email ?? actor?.email;
+    const ownerEmail = input.owner_email ?? actor.email;
     const owner = ownerEmail
       ? await trx.selectFrom('users').select('id').where('email', '=', ownerEmail).executeTakeFirst()
       : undefined;

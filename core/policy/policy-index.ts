@@ -33,6 +33,8 @@ export interface PolicyIndex {
   serverByToken(token: string): SnapshotServer | undefined;
   /** An SMTP credential (never an API one) by the SHA-256 hex of its key. */
   smtpCredentialByKeyHash(keyHash: string): SnapshotCredential | undefined;
+  /** An API credential (never an SMTP one) by the SHA-256 hex of its key; for the send API. */
+  apiCredentialByKeyHash(keyHash: string): SnapshotCredential | undefined;
   /** A credential of any kind, SMTP-IP included, by id; to re-check a session's credential. */
   credentialExists(id: number): boolean;
   /** The SMTP-IP credential whose network holds `ip`, the most specific one when several do. */
@@ -48,11 +50,14 @@ export interface PolicyIndex {
 export function buildPolicyIndex(snapshot: PolicySnapshot): PolicyIndex {
   const servers = new Map(snapshot.servers.map((server) => [server.id, server]));
   const serversByToken = new Map(snapshot.servers.map((server) => [server.token.toLowerCase(), server]));
-  const smtpCredentials = new Map(
-    snapshot.credentials
-      .filter((credential) => credential.type === 'SMTP' && servers.has(credential.serverId))
-      .map((credential) => [credential.keyHash.toLowerCase(), credential]),
-  );
+  const credentialsOfType = (type: SnapshotCredential['type']) =>
+    new Map(
+      snapshot.credentials
+        .filter((credential) => credential.type === type && servers.has(credential.serverId))
+        .map((credential) => [credential.keyHash.toLowerCase(), credential]),
+    );
+  const smtpCredentials = credentialsOfType('SMTP');
+  const apiCredentials = credentialsOfType('API');
   const credentialIds = new Set([
     ...snapshot.credentials.map((credential) => credential.id),
     ...snapshot.ipCredentials.map((credential) => credential.id),
@@ -87,6 +92,7 @@ export function buildPolicyIndex(snapshot: PolicySnapshot): PolicyIndex {
     serverById: (id) => servers.get(id),
     serverByToken: (token) => serversByToken.get(token.toLowerCase()),
     smtpCredentialByKeyHash: (keyHash) => smtpCredentials.get(keyHash.toLowerCase()),
+    apiCredentialByKeyHash: (keyHash) => apiCredentials.get(keyHash.toLowerCase()),
     credentialExists: (id) => credentialIds.has(id),
     ipCredentialFor(ip) {
       const family = familyOf(ip);

@@ -126,18 +126,12 @@ async function choosePermalink(trx: Db, organizationId: number, input: CreateSer
 
 export async function createServer(
   ctx: AppContext,
-  actor: Actor | null,
+  actor: Actor,
   organizationPermalink: string,
   input: CreateServerInput,
 ): Promise<ServerView> {
-  const organization = actor
-    ? (await resolveOrganization(ctx, actor, organizationPermalink)).organization
-    : await ctx.db
-        .selectFrom('organizations')
-        .selectAll()
-        .where('permalink', '=', organizationPermalink)
-        .executeTakeFirstOrThrow();
-  if (actor) assertAllowedFields(actor, input);
+  const { organization } = await resolveOrganization(ctx, actor, organizationPermalink);
+  assertAllowedFields(actor, input);
   const now = ctx.clock.now();
   return mutate(ctx, actor, { affectsPolicy: true }, async (trx) => {
     const permalink = await choosePermalink(trx, organization.id, input);

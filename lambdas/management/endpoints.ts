@@ -40,6 +40,8 @@ import { suppressionEndpoints } from './suppressions/suppression-endpoints.ts';
 import { ipPoolEndpoints } from './ip-pools/ip-pool-endpoints.ts';
 import { ipPoolRuleEndpoints } from './ip-pool-rules/ip-pool-rule-endpoints.ts';
 import { auditLogEndpoints } from './audit-log/audit-log-endpoints.ts';
+import { webhookRequestEndpoints } from './webhook-requests/webhook-request-endpoints.ts';
+import { messageEndpoints } from './messages/message-endpoints.ts';
 
 /** Every management endpoint; the router and the OpenAPI document are built from this list. */
 export const managementEndpoints: readonly Endpoint[] = [
@@ -84,4 +86,6 @@ export const managementEndpoints: readonly Endpoint[] = [
   ...ipPoolEndpoints,
   ...ipPoolRuleEndpoints,
   ...auditLogEndpoints,
+  ...webhookRequestEndpoints,
+  ...messageEndpoints,
 ];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentSchema, localConfigFrom, type LocalConfig } from '../../core/config.ts';
 import type { SqlDialect } from '../../core/db/sql-dialect.ts';
+import type { Clock } from '../../core/ports.ts';
 import { startLocal, type LocalRuntime } from '../../bin/local/runtime.ts';
 import { MemoryLogger } from '../fakes/memory-logger.ts';
 import { freshDatabaseUrl } from './databases.ts';
@@ -22,6 +23,7 @@ export interface TestRuntime {
 export async function startTestRuntime(
   dialect: SqlDialect,
   environment: Record<string, string> = {},
+  clock?: Clock,
 ): Promise<TestRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'postern-runtime-'));
   const database = await freshDatabaseUrl(dialect);
@@ -40,7 +42,7 @@ export async function startTestRuntime(
   const logger = new MemoryLogger();
   const adminEmail = 'admin@postern.test';
   const adminPassword = 'correct horse battery staple';
-  const runtime = await startLocal({ config, logger, adminEmail, adminPassword });
+  const runtime = await startLocal({ config, logger, adminEmail, adminPassword, clock });
   return {
     runtime,
     config,

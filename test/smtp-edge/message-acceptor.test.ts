@@ -50,7 +50,12 @@ void describe('createMessageAcceptor', () => {
   void it('stores the raw message once and queues one envelope per server, then returns the ids', async () => {
     const result = await accept(input());
     assert.deepEqual(result, { ok: true, messageIds: [500, 501] });
-    assert.deepEqual(blobs.keys(), ['raw/2026/11/25/00000000-0000-4000-8000-000000000003.eml']);
+    // The raw message once, then a pointer per recipient for messages/message (accept-message.ts).
+    assert.deepEqual(blobs.keys(), [
+      'raw/2026/11/25/00000000-0000-4000-8000-000000000003.eml',
+      'accepted/500.json',
+      'accepted/501.json',
+    ]);
     assert.equal(blobs.text(blobs.keys()[0]!), raw.toString());
     assert.deepEqual(envelopes(), [
       {
@@ -135,7 +140,8 @@ void describe('createMessageAcceptor', () => {
     queue.failNext();
     assert.deepEqual(await accept(input()), { ok: false, reply: REPLIES.acceptFailed });
     assert.deepEqual(queue.sent(INGEST_QUEUE), []);
-    assert.equal(blobs.keys().length, 1);
+    assert.equal(blobs.keys().length, 1, 'the pointers are removed again');
+    assert.match(blobs.keys()[0]!, /^raw\//);
   });
 
   void it('answers 451 when ids cannot be leased, before writing anything', async () => {

@@ -5,6 +5,7 @@ import type { DeclaredIpPools } from '../../../core/ip-pools/ip-pool-schemas.ts'
 import { createOrganization } from '../../../core/organizations/organizations.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
 import { createTestContext, type TestContext } from '../../helpers/test-context.ts';
+import { testAdmin } from '../../helpers/actors.ts';
 
 const local: DeclaredIpPools = [
   { name: 'default', default: true, addresses: [{ ipv4: '127.0.0.1', hostname: 'postern.test' }] },
@@ -37,7 +38,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('attaches default pools to organizations created afterwards', async () => {
-      const organization = await createOrganization(t.ctx, null, { name: 'Acme', time_zone: 'UTC' });
+      const organization = await createOrganization(t.ctx, testAdmin, { name: 'Acme', time_zone: 'UTC' });
       const attached = await t.ctx.db
         .selectFrom('organization_ip_pools')
         .innerJoin('organizations', 'organizations.id', 'organization_ip_pools.organization_id')

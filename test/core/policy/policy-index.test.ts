@@ -22,7 +22,7 @@ void describe('buildPolicyIndex', () => {
     assert.equal(index.serverByToken('zzz999'), undefined);
   });
 
-  void it('finds SMTP credentials by key hash, never API ones', () => {
+  void it('finds SMTP and API credentials by key hash, each only as its own type', () => {
     const index = buildPolicyIndex(
       testSnapshot({
         credentials: [
@@ -39,6 +39,8 @@ void describe('buildPolicyIndex', () => {
     );
     assert.equal(index.smtpCredentialByKeyHash(hashSecret(SMTP_KEY))?.id, CREDENTIAL_ID);
     assert.equal(index.smtpCredentialByKeyHash(hashSecret('api-key')), undefined);
+    assert.equal(index.apiCredentialByKeyHash(hashSecret('api-key'))?.id, 101);
+    assert.equal(index.apiCredentialByKeyHash(hashSecret(SMTP_KEY)), undefined);
     assert.equal(index.credentialExists(101), true);
   });
 

@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import type { BlobStore, Clock, Ids, Logger, Queue } from '../ports.ts';
+import {
+  AcceptedMessage,
+  INGEST_QUEUE,
+  RecipientKind,
+  rawMessageKey,
+  type AcceptedRecipient,
+} from './accepted-message.ts';
+
+// The accept step shared by the SMTP edge and the send API (ARCHITECTURE principles 1 and 2):
+// ids leased, the raw message written once, one pointer per recipient so the API can answer for
+// it before ingest has written a row, then one envelope per server on the ingest queue. When
+// this resolves the message is durable; the caller may answer 250 or `success`. Nothing here
+// reads the database except through ids.messageId(), which leases ids a block at a time.
+
+export interface AcceptDeps {
+  blobs: BlobStore;
+  queue: Queue;
+  ids: Ids;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface RecipientToAccept {
+  address: string;
+  kind: RecipientKind;
+  serverId: number;
+  routeId: number | null;
+}
+
+export interface AcceptMessageInput {
+  /** The message exactly as it is to be stored. */
+  raw: Uint8Array;
+  via: AcceptedMessage['via'];
+  /** The envelope sender; '' for a null MAIL FROM. */
+  mailFrom: string;
+  recipients: readonly RecipientToAccept[];
+  /** The credential that authenticated the submission; only its own server's envelope carries it. */
+  credential: { serverId: number; credentialId: number } | null;
+  tls: boolean;
+  clientIp: string | null;
+  /** To be sent with a null MAIL FROM. */
+  bounce: boolean;
+  tag: string | null;
+}
+
+export interface AcceptResult {
+  /** One per server, in the order of each server's first recipient. */
+  envelopes: AcceptedMessage[];
+  /** Every leased id, in recipient order within each envelope. */
+  messageIds: number[];
+}
+
+/**
+ * What `messages/message` answers from until ingest has written the row: one small blob per
+ * accepted recipient, written before the envelope is queued. Ingest deletes it once the row exists.
+ */
+export const AcceptedPointer = z.object({
+  version: z.literal(1),
+  messageId: z.number().int().positive(),
+  serverId: z.number().int(),
+  token: z.string(),
+  address: z.string(),
+  kind: RecipientKind,
+  routeId: z.number().nullable(),
+  via: AcceptedMessage.shape.via,
+  credentialId: z.number().int().nullable(),
+  mailFrom: z.string(),
+  rawKey: z.string(),
+  size: z.number().int().nonnegative(),
+  acceptedAt: z.number(),
+  tls: z.boolean(),
+  bounce: z.boolean(),
+  tag: z.string().nullable(),
+});
+export type AcceptedPointer = z.infer<typeof AcceptedPointer>;
+
+/** The blob key of a recipient's pointer; ingest deletes it once the message row exists. */
+export function acceptedPointerKey(messageId: number): string {
+  return `accepted/${messageId}.json`;
+}
+
+/**
+ * Makes a message durable: ids, raw blob, pointers, envelopes. Rejects (with nothing queued)
+ * when any step fails; the caller answers a temporary failure and the client retries.
+ */
+export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput): Promise<AcceptResult> {
+  const { blobs, queue, ids, clock, logger } = deps;
+  if (input.recipients.length === 0) throw new RangeError('a message needs at least one recipient');
+  const acceptedAt = clock.now();
+  // Ids first: a failed lease must not leave a blob behind for nothing.
+  const leased = await leaseIds(ids, input.recipients);
+  const rawKey = rawMessageKey(acceptedAt, ids.uuid());
+  const envelopes = [...leased].map(([serverId, recipients]) =>
+    AcceptedMessage.parse({
+      version: 1,
+      serverId,
+      via: input.via,
+      credentialId: input.credential?.serverId === serverId ? input.credential.credentialId : null,
+      mailFrom: input.mailFrom,
+      recipients,
+      rawKey,
+      size: input.raw.byteLength,
+      acceptedAt,
+      tls: input.tls,
+      clientIp: input.clientIp,
+      bounce: input.bounce,
+      tag: input.tag,
+    } satisfies AcceptedMessage),
+  );
+  // An envelope on the queue with its blob missing would lose the message; the reverse (a blob
+  // with no envelope, when a step below fails) is only garbage for retention.
+  const stored = await blobs.put(rawKey, input.raw, { contentType: 'message/rfc822' });
+  if (!stored) throw new Error(`blob store refused an unconditional put of ${rawKey}`);
+  const pointers = envelopes.flatMap((envelope) => envelope.recipients.map((r) => pointerOf(envelope, r)));
+  try {
+    await Promise.all(
+      pointers.map(async (pointer) => {
+        const key = acceptedPointerKey(pointer.messageId);
+        const written = await blobs.put(key, JSON.stringify(pointer), { contentType: 'application/json' });
+        if (!written) throw new Error(`blob store refused an unconditional put of ${key}`);
+      }),
+    );
+    // One batch, so a transaction for several servers is queued in one call or not at all, as
+    // far as the adapter can make it so.
+    await queue.sendBatch(
+      INGEST_QUEUE,
+      envelopes.map((envelope) => JSON.stringify(envelope)),
+    );
+  } catch (error) {
+    // The client hears a failure and never learns these ids; a pointer left behind would answer
+    // Pending for a message that will never exist.
+    await Promise.allSettled(pointers.map((pointer) => blobs.delete(acceptedPointerKey(pointer.messageId))));
+    throw error;
+  }
+  const messageIds = envelopes.flatMap((envelope) => envelope.recipients.map((r) => r.messageId));
+  logger.info('message accepted', {
+    messageIds,
+    rawKey,
+    size: input.raw.byteLength,
+    servers: envelopes.length,
+    via: input.via,
+  });
+  return { envelopes, messageIds };
+}
+
+/** Groups recipients by server, then leases ids in that order, so each envelope's ids ascend. */
+async function leaseIds(
+  ids: Ids,
+  recipients: readonly RecipientToAccept[],
+): Promise<Map<number, AcceptedRecipient[]>> {
+  const servers = new Map<number, RecipientToAccept[]>();
+  for (const recipient of recipients) {
+    const list = servers.get(recipient.serverId) ?? [];
+    list.push(recipient);
+    servers.set(recipient.serverId, list);
+  }
+  const leased = new Map<number, AcceptedRecipient[]>();
+  for (const [serverId, list] of servers) {
+    const withIds: AcceptedRecipient[] = [];
+    for (const recipient of list) {
+      withIds.push({
+        messageId: await ids.messageId(),
+        token: ids.token(16),
+        address: recipient.address,
+        kind: recipient.kind,
+        routeId: recipient.routeId,
+      });
+    }
+    leased.set(serverId, withIds);
+  }
+  return leased;
+}
+
+function pointerOf(envelope: AcceptedMessage, recipient: AcceptedRecipient): AcceptedPointer {
+  return {
+    version: 1,
+    messageId: recipient.messageId,
+    serverId: envelope.serverId,
+    token: recipient.token,
+    address: recipient.address,
+    kind: recipient.kind,
+    routeId: recipient.routeId,
+    via: envelope.via,
+    credentialId: envelope.credentialId,
+    mailFrom: envelope.mailFrom,
+    rawKey: envelope.rawKey,
+    size: envelope.size,
+    acceptedAt: envelope.acceptedAt,
+    tls: envelope.tls,
+    bounce: envelope.bounce,
+    tag: envelope.tag,
+  };
+}

@@ -1,0 +1,35 @@
+import type { AppContext } from '../context.ts';
+import type { Row } from '../db/schema.ts';
+import { incrementStats } from '../stats/message-stats.ts';
+import { addDelivery } from './message-deliveries.ts';
+
+/** Held mail waits this long for a release, then its hold is cancelled (Postal's default). */
+export const HOLD_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Holds a message that is waiting for attempt `attempt`. The update is conditional on the message
+ * still waiting for that attempt and not held, so a job processed twice holds it once.
+ */
+export async function holdMessage(
+  ctx: AppContext,
+  message: Row<'messages'>,
+  attempt: number,
+  reason: string,
+  options: { countLive?: (trx: AppContext['db']) => Promise<void> } = {},
+): Promise<boolean> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('messages')
+      .set({ status: 'Held', held: 1, hold_expiry: now + HOLD_EXPIRY_MS })
+      .where('id', '=', message.id)
+      .where('attempt', '=', attempt - 1)
+      .where('held', '=', 0)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return false;
+    await addDelivery(trx, message, { status: 'Held', details: reason }, now);
+    await incrementStats(trx, ctx.dialect, message.server_id, now, { held: 1 });
+    await options.countLive?.(trx);
+    return true;
+  });
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../context.ts';
+import type { MessageStatus } from '../db/schema.ts';
+import { queueWebhookEvent } from '../webhooks/queue-webhook-event.ts';
+import { bouncedPayload, deliveryEvent, deliveryPayload } from '../webhooks/webhook-payloads.ts';
+
+// Message events for webhooks. Their uuids are derived from what happened (message, attempt,
+// event), not drawn at random, so when a stage runs twice the repeat carries the same uuid and
+// receivers can drop it.
+
+export interface DeliveryEventInput {
+  status: MessageStatus;
+  details: string;
+  output?: string | null;
+  secure?: boolean;
+  /** The delivery attempt, for results; absent for holds. */
+  attempt?: number;
+  timestamp?: number;
+  durationMs?: number | null;
+}
+
+/** A name-based uuid (RFC 9562 version 8 layout) from a SHA-256 of `name`. */
+export function eventUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  const variant = ((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export async function emitMessageEvent(
+  ctx: AppContext,
+  messageId: number,
+  delivery: DeliveryEventInput,
+): Promise<void> {
+  const event = deliveryEvent(delivery.status);
+  if (!event) return;
+  const message = await ctx.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', '=', messageId)
+    .executeTakeFirst();
+  if (!message) return;
+  const timestamp = delivery.timestamp ?? ctx.clock.now();
+  const payload = deliveryPayload(message, {
+    status: delivery.status,
+    details: delivery.details,
+    output: delivery.output ?? null,
+    sent_with_ssl: delivery.secure ? 1 : 0,
+    timestamp,
+    duration_ms: delivery.durationMs ?? null,
+  });
+  const attempt = delivery.attempt ?? `hold-${message.attempt + 1}`;
+  await queueWebhookEvent(
+    ctx,
+    message.server_id,
+    event,
+    payload,
+    eventUuid(`${message.id}:${attempt}:${event}`),
+  );
+}
+
+export async function emitBounceEvent(ctx: AppContext, originalId: number, bounceId: number): Promise<void> {
+  const [original, bounce] = await Promise.all(
+    [originalId, bounceId].map((id) =>
+      ctx.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst(),
+    ),
+  );
+  if (!original || !bounce) return;
+  await queueWebhookEvent(
+    ctx,
+    original.server_id,
+    'MessageBounced',
+    bouncedPayload(original, bounce),
+    eventUuid(`${original.id}:bounce:${bounce.id}`),
+  );
+}

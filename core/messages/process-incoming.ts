@@ -1,0 +1,132 @@
+import type { AppContext } from '../context.ts';
+import type { Row } from '../db/schema.ts';
+import { messageIdOfReturnPath } from '../delivery/return-path.ts';
+import { holdMessage } from './holds.ts';
+import { addDelivery } from './message-deliveries.ts';
+import { emitBounceEvent, emitMessageEvent } from './message-events.ts';
+import type { ProcessOutcome, ProcessState } from './process-state.ts';
+
+// The process stage for incoming mail. Bounces are linked to the message they return, by the
+// message id in the return path (checked by its MAC), else by an X-Postal-MsgID in the body as
+// Postal does. Mail for routes follows the route's mode; delivery to HTTP, SMTP and address
+// endpoints is not built yet, so such mail is held with that reason rather than dropped.
+
+export async function processIncoming(state: ProcessState): Promise<ProcessOutcome> {
+  const { message, job } = state;
+  if (message.attempt !== job.attempt - 1) return { outcome: 'skipped', reason: 'not the next attempt' };
+  if (message.held === 1 && !job.manual) return { outcome: 'skipped', reason: 'the message is held' };
+  if (message.bounce === 1) return linkBounce(state);
+  return followRoute(state);
+}
+
+async function finish(
+  state: ProcessState,
+  status: 'Processed' | 'HardFail',
+  details: string,
+  extra: Partial<Row<'messages'>> = {},
+): Promise<boolean> {
+  const { ctx, message, job } = state;
+  return ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('messages')
+      .set({ status, attempt: job.attempt, held: 0, ...extra })
+      .where('id', '=', message.id)
+      .where('attempt', '=', job.attempt - 1)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return false;
+    await addDelivery(trx, message, { status, details, attempt: job.attempt }, ctx.clock.now());
+    return true;
+  });
+}
+
+async function linkBounce(state: ProcessState): Promise<ProcessOutcome> {
+  const { ctx, message } = state;
+  const original = await originalOf(ctx, message);
+  if (!original) {
+    const reason = 'This bounce could not be linked to a message sent from this server';
+    await finish(state, 'HardFail', reason);
+    return { outcome: 'failed', reason };
+  }
+  const linked = await finish(state, 'Processed', `Bounce for <msg:${original.id}>`, {
+    bounce_for_id: original.id,
+  });
+  if (!linked) return { outcome: 'skipped', reason: 'already linked' };
+  await ctx.db.transaction().execute(async (trx) => {
+    await addDelivery(
+      trx,
+      original,
+      { status: 'Bounced', details: `See <msg:${message.id}>` },
+      ctx.clock.now(),
+    );
+    await trx.updateTable('messages').set({ status: 'Bounced' }).where('id', '=', original.id).execute();
+  });
+  await emitBounceEvent(ctx, original.id, message.id);
+  return { outcome: 'processed', reason: `linked to message ${original.id}` };
+}
+
+async function originalOf(ctx: AppContext, bounce: Row<'messages'>): Promise<Row<'messages'> | undefined> {
+  const local = bounce.rcpt_to.slice(0, bounce.rcpt_to.lastIndexOf('@'));
+  const server = await ctx.db
+    .selectFrom('servers')
+    .select('token')
+    .where('id', '=', bounce.server_id)
+    .executeTakeFirst();
+  const named = await messageIdOfReturnPath(ctx.keys, local);
+  if (named && named.serverToken === server?.token) {
+    const found = await ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', named.messageId)
+      .where('server_id', '=', bounce.server_id)
+      .where('scope', '=', 'outgoing')
+      .executeTakeFirst();
+    if (found) return found;
+  }
+  // Postal's way: the returned message quotes the original's X-Postal-MsgID.
+  const raw = bounce.raw_key === null ? null : await ctx.blobs.get(bounce.raw_key);
+  if (!raw || raw === 'not-modified') return undefined;
+  const tokens = [
+    ...Buffer.from(raw.body)
+      .toString('latin1')
+      .matchAll(/X-Postal-MsgID:\s*([a-zA-Z0-9]+)/gi),
+  ].map((match) => match[1] ?? '');
+  if (tokens.length === 0) return undefined;
+  return ctx.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('server_id', '=', bounce.server_id)
+    .where('scope', '=', 'outgoing')
+    .where('token', 'in', tokens)
+    .executeTakeFirst();
+}
+
+async function followRoute(state: ProcessState): Promise<ProcessOutcome> {
+  const { ctx, message, job } = state;
+  const route =
+    message.route_id === null
+      ? undefined
+      : await ctx.db.selectFrom('routes').selectAll().where('id', '=', message.route_id).executeTakeFirst();
+  if (!route) {
+    const reason = 'No route matches this message';
+    await finish(state, 'HardFail', reason);
+    return { outcome: 'failed', reason };
+  }
+  if (route.mode === 'Accept' || (route.mode === 'Hold' && job.manual)) {
+    const reason = `Accepted by route ${route.name}`;
+    await finish(state, 'Processed', reason);
+    return { outcome: 'processed', reason };
+  }
+  if (route.mode === 'Bounce' || route.mode === 'Reject') {
+    const reason = `Route ${route.name} does not accept incoming messages`;
+    if (await finish(state, 'HardFail', reason))
+      await emitMessageEvent(ctx, message.id, { status: 'HardFail', details: reason });
+    return { outcome: 'failed', reason };
+  }
+  const reason =
+    route.mode === 'Hold'
+      ? `Held by route ${route.name}`
+      : 'Held: delivery to HTTP, SMTP and address endpoints is not available yet';
+  const held = await holdMessage(ctx, message, job.attempt, reason);
+  if (held) await emitMessageEvent(ctx, message.id, { status: 'Held', details: reason });
+  return { outcome: held ? 'held' : 'skipped', reason };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+// What the "process" queue carries: which message to take through the process stage, and for
+// which delivery attempt. Retries are new jobs with the next attempt (ARCHITECTURE principle 6).
+
+export const ProcessJob = z.object({
+  version: z.literal(1),
+  messageId: z.number().int().positive(),
+  /** The delivery attempt this processing leads to; 1 for a new message. */
+  attempt: z.number().int().positive(),
+  /** Released by a person: skips the holds Postal skips for manual sends. */
+  manual: z.boolean(),
+  /** Not before this time (epoch ms): a retry waiting out its delay. */
+  notBefore: z.number(),
+});
+export type ProcessJob = z.infer<typeof ProcessJob>;
+
+export const PROCESS_QUEUE = 'process';
+
+/** SQS delays a message at most 15 minutes; longer waits are visibility changes on receipt. */
+export const MAX_QUEUE_DELAY_SECONDS = 900;
+
+export function processJob(
+  messageId: number,
+  attempt: number,
+  options: { manual?: boolean; notBefore?: number } = {},
+) {
+  return ProcessJob.parse({
+    version: 1,
+    messageId,
+    attempt,
+    manual: options.manual ?? false,
+    notBefore: options.notBefore ?? 0,
+  });
+}

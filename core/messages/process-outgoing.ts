@@ -1,0 +1,264 @@
+import { DeliveryJob, deliveryQueueName } from '../delivery/delivery-job.ts';
+import { returnPathAddress, returnPathDomain } from '../delivery/return-path.ts';
+import { chooseSource } from '../delivery/source-address.ts';
+import { parseHeaderBlock } from '../mail/header-block.ts';
+import { senderHeadersOf } from './raw-headers.ts';
+import { incrementLiveStats, liveCount } from '../stats/message-stats.ts';
+import { activeSuppression, addSuppression } from '../suppressions/suppressions.ts';
+import { holdMessage } from './holds.ts';
+import { addDelivery } from './message-deliveries.ts';
+import { emitMessageEvent } from './message-events.ts';
+import { prepareMessage } from './prepare-message.ts';
+import type { ProcessOutcome, ProcessState } from './process-state.ts';
+
+// The process stage for outgoing mail, as Postal's outgoing processor: a list of named steps,
+// each either passing (null) or ending the job with a recorded status and a reason. Every
+// state change is conditional on the message still waiting for this attempt, so a job that
+// runs twice changes nothing the second time.
+
+export const MAX_ATTEMPTS = 18;
+
+type Step = (state: ProcessState) => Promise<ProcessOutcome | null>;
+
+export async function processOutgoing(state: ProcessState): Promise<ProcessOutcome> {
+  if (state.message.attempt === state.job.attempt) return resumeClaimed(state);
+  const steps: Step[] = [
+    skipIfHandled,
+    holdIfSuspended,
+    failIfTooManyAttempts,
+    holdIfCredentialHolds,
+    holdIfSuppressed,
+    holdIfSendLimitReached,
+    holdIfDevelopmentMode,
+  ];
+  for (const step of steps) {
+    const outcome = await step(state);
+    if (outcome) return outcome;
+  }
+  return handToDelivery(state);
+}
+
+/**
+ * The attempt was claimed by an earlier run, which may have died before queueing the delivery
+ * job: queue it again unless a result exists. The holds were passed when it was claimed.
+ */
+async function resumeClaimed(state: ProcessState): Promise<ProcessOutcome> {
+  const { ctx, message, job } = state;
+  const result = await ctx.db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('message_id', '=', message.id)
+    .where('attempt', '=', job.attempt)
+    .executeTakeFirst();
+  if (result || message.status === 'HardFail')
+    return { outcome: 'skipped', reason: 'this attempt has a result' };
+  return handToDelivery(state);
+}
+
+async function skipIfHandled({ job, message, server }: ProcessState): Promise<ProcessOutcome | null> {
+  if (server.deleted_at !== null) return { outcome: 'skipped', reason: 'the server was deleted' };
+  if (message.attempt !== job.attempt - 1) return { outcome: 'skipped', reason: 'not the next attempt' };
+  if (message.held === 1 && !job.manual) return { outcome: 'skipped', reason: 'the message is held' };
+  if (['Sent', 'HardFail', 'HoldCancelled', 'Bounced'].includes(message.status) && !job.manual) {
+    return { outcome: 'skipped', reason: `the message is ${message.status}` };
+  }
+  return null;
+}
+
+async function hold(state: ProcessState, reason: string, countLive = false): Promise<ProcessOutcome> {
+  const { ctx, message, job } = state;
+  const held = await holdMessage(ctx, message, job.attempt, reason, {
+    countLive: countLive
+      ? (trx) => incrementLiveStats(trx, ctx.dialect, message.server_id, 'outgoing', ctx.clock.now())
+      : undefined,
+  });
+  if (held) {
+    state.log.info('message held', { reason });
+    await emitMessageEvent(ctx, message.id, { status: 'Held', details: reason });
+  }
+  return { outcome: held ? 'held' : 'skipped', reason };
+}
+
+async function holdIfSuspended(state: ProcessState): Promise<ProcessOutcome | null> {
+  if (state.server.suspended_at === null && state.organization.suspended_at === null) return null;
+  return hold(state, 'Mail server has been suspended. No e-mails can be processed at present.');
+}
+
+async function failIfTooManyAttempts(state: ProcessState): Promise<ProcessOutcome | null> {
+  if (state.job.attempt <= MAX_ATTEMPTS) return null;
+  const { ctx, message, job } = state;
+  const reason = `Maximum number of delivery attempts (${MAX_ATTEMPTS}) has been reached`;
+  const now = ctx.clock.now();
+  const failed = await ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('messages')
+      .set({ status: 'HardFail', attempt: job.attempt })
+      .where('id', '=', message.id)
+      .where('attempt', '=', job.attempt - 1)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return false;
+    await addDelivery(trx, message, { status: 'HardFail', details: reason, attempt: job.attempt }, now);
+    await addSuppression(
+      trx,
+      ctx.clock,
+      message.server_id,
+      message.rcpt_to,
+      'too many soft fails',
+      'automatic',
+    );
+    return true;
+  });
+  if (failed) await emitMessageEvent(ctx, message.id, { status: 'HardFail', details: reason });
+  return { outcome: failed ? 'failed' : 'skipped', reason };
+}
+
+async function holdIfCredentialHolds(state: ProcessState): Promise<ProcessOutcome | null> {
+  const { ctx, message, job } = state;
+  if (job.manual || message.credential_id === null) return null;
+  const credential = await ctx.db
+    .selectFrom('credentials')
+    .select('hold')
+    .where('id', '=', message.credential_id)
+    .executeTakeFirst();
+  if (credential?.hold !== 1) return null;
+  return hold(state, 'Credential is configured to hold all messages authenticated by it');
+}
+
+async function holdIfSuppressed(state: ProcessState): Promise<ProcessOutcome | null> {
+  const { ctx, message, job } = state;
+  if (job.manual) return null;
+  const entry = await activeSuppression(ctx.db, ctx.clock, message.server_id, message.rcpt_to);
+  if (!entry) return null;
+  return hold(state, `Recipient (${message.rcpt_to}) is on the suppression list (reason: ${entry.reason})`);
+}
+
+async function holdIfSendLimitReached(state: ProcessState): Promise<ProcessOutcome | null> {
+  const { ctx, server } = state;
+  if (server.send_limit === null) return null;
+  const now = ctx.clock.now();
+  const sent = await liveCount(ctx.db, server.id, 'outgoing', now);
+  if (sent >= server.send_limit) {
+    await ctx.db
+      .updateTable('servers')
+      .set({ send_limit_exceeded_at: now })
+      .where('id', '=', server.id)
+      .execute();
+    return hold(state, `Message held because send limit (${server.send_limit}) has been reached.`);
+  }
+  if (sent >= server.send_limit * 0.9) {
+    await ctx.db
+      .updateTable('servers')
+      .set({ send_limit_approaching_at: now })
+      .where('id', '=', server.id)
+      .execute();
+  }
+  return null;
+}
+
+async function holdIfDevelopmentMode(state: ProcessState): Promise<ProcessOutcome | null> {
+  if (state.server.mode !== 'Development' || state.job.manual) return null;
+  return hold(state, 'Server is in development mode.', state.job.attempt === 1);
+}
+
+async function fail(state: ProcessState, reason: string): Promise<ProcessOutcome> {
+  const { ctx, message, job } = state;
+  const failed = await ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('messages')
+      .set({ status: 'HardFail', attempt: job.attempt, held: 0 })
+      .where('id', '=', message.id)
+      .where('attempt', '=', job.attempt - 1)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return false;
+    await addDelivery(
+      trx,
+      message,
+      { status: 'HardFail', details: reason, attempt: job.attempt },
+      ctx.clock.now(),
+    );
+    return true;
+  });
+  if (failed) await emitMessageEvent(ctx, message.id, { status: 'HardFail', details: reason });
+  return { outcome: failed ? 'failed' : 'skipped', reason };
+}
+
+/**
+ * Prepares the message, claims the attempt and queues the delivery job. If a run dies after the
+ * claim, the next run finds the attempt claimed with no result and sends the job again; the
+ * delivery worker's claim in the blob store keeps a duplicate job from sending twice.
+ */
+async function handToDelivery(state: ProcessState): Promise<ProcessOutcome> {
+  const { ctx, message, server, job } = state;
+  const raw = message.raw_key === null ? null : await ctx.blobs.get(message.raw_key);
+  if (!raw || raw === 'not-modified') return fail(state, 'The raw message is no longer available');
+  const prepared = await prepareMessage(ctx, message, raw.body);
+  const { from } = senderHeadersOf(parseHeaderBlock(raw.body));
+  const source = (await chooseSource(
+    ctx.db,
+    server,
+    { from, rcptTo: message.rcpt_to },
+    ctx.installation.hostname,
+  )) ?? {
+    pool: 'default',
+    address: null,
+    hostname: ctx.installation.hostname,
+  };
+  const mailFrom = message.bounce === 1 ? '' : await envelopeSender(state);
+  const now = ctx.clock.now();
+
+  if (message.attempt === job.attempt - 1) {
+    const claimed = await ctx.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('messages')
+        .set({
+          attempt: job.attempt,
+          held: 0,
+          hold_expiry: null,
+          status: message.status === 'Held' ? 'Pending' : message.status,
+        })
+        .where('id', '=', message.id)
+        .where('attempt', '=', job.attempt - 1)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) return false;
+      if (job.attempt === 1 && !job.manual)
+        await incrementLiveStats(trx, ctx.dialect, server.id, 'outgoing', now);
+      return true;
+    });
+    if (!claimed) return { outcome: 'skipped', reason: 'another run claimed this attempt' };
+  }
+
+  const delivery = DeliveryJob.parse({
+    version: 1,
+    messageId: message.id,
+    serverId: server.id,
+    attempt: job.attempt,
+    mailFrom,
+    rcptTo: message.rcpt_to,
+    preparedKey: prepared.key,
+    domain: message.rcpt_to.slice(message.rcpt_to.lastIndexOf('@') + 1).toLowerCase(),
+    relay: null,
+    source: { address: source.address, hostname: source.hostname },
+    needsSmtputf8: prepared.needsSmtputf8,
+    queuedAt: now,
+  } satisfies DeliveryJob);
+  await ctx.queue.send(deliveryQueueName(source.pool), JSON.stringify(delivery));
+  state.log.info('message queued for delivery', { pool: source.pool });
+  return { outcome: 'queued', reason: `queued for delivery from pool ${source.pool}` };
+}
+
+async function envelopeSender(state: ProcessState): Promise<string> {
+  const { ctx, message, server } = state;
+  const domain =
+    message.domain_id === null
+      ? undefined
+      : await ctx.db
+          .selectFrom('domains')
+          .select(['name', 'return_path_status'])
+          .where('id', '=', message.domain_id)
+          .executeTakeFirst();
+  const host = returnPathDomain({
+    domain: domain ? { name: domain.name, returnPathOk: domain.return_path_status === 'OK' } : null,
+    installationReturnPathDomain: ctx.installation.returnPathDomain,
+  });
+  return returnPathAddress(ctx.keys, server.token, message.id, host);
+}

@@ -1,0 +1,48 @@
+import type { AppContext } from '../context.ts';
+import type { Row } from '../db/schema.ts';
+import type { Logger } from '../ports.ts';
+import type { ProcessJob } from './process-job.ts';
+
+/** Everything a process step reads, loaded once per job. */
+export interface ProcessState {
+  ctx: AppContext;
+  job: ProcessJob;
+  message: Row<'messages'>;
+  server: Row<'servers'>;
+  organization: Row<'organizations'>;
+  log: Logger;
+}
+
+/** How a job ended, for logs and tests: every exit names a status and a reason. */
+export interface ProcessOutcome {
+  outcome: 'queued' | 'held' | 'failed' | 'processed' | 'skipped' | 'deferred';
+  reason: string;
+}
+
+export async function loadProcessState(ctx: AppContext, job: ProcessJob): Promise<ProcessState | null> {
+  const message = await ctx.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', '=', job.messageId)
+    .executeTakeFirst();
+  if (!message) return null;
+  const server = await ctx.db
+    .selectFrom('servers')
+    .selectAll()
+    .where('id', '=', message.server_id)
+    .executeTakeFirst();
+  if (!server) return null;
+  const organization = await ctx.db
+    .selectFrom('organizations')
+    .selectAll()
+    .where('id', '=', server.organization_id)
+    .executeTakeFirstOrThrow();
+  return {
+    ctx,
+    job,
+    message,
+    server,
+    organization,
+    log: ctx.logger.child({ messageId: message.id, attempt: job.attempt }),
+  };
+}

@@ -1,0 +1,71 @@
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import type { AppContext } from '../../core/context.ts';
+import type { ContextLoader } from '../context-loader.ts';
+import { deadLetterQueueName } from '../topology.ts';
+
+// The shape every queue consumer shares: parse each record with its schema, handle it, and
+// report the records that must come back (SQS partial batch responses). A record that can
+// never parse is moved to the dead-letter queue at once instead of being retried for nothing.
+
+/** The queue a record came from: the last part of its ARN, in the cloud and locally alike. */
+export const queueNameOf = (record: SQSRecord): string =>
+  record.eventSourceARN.slice(record.eventSourceARN.lastIndexOf(':') + 1);
+
+export interface RecordContext {
+  ctx: AppContext;
+  record: SQSRecord;
+  queue: string;
+  receiveCount: number;
+}
+
+/** `retry` leaves the record to come back after its visibility timeout (which the handler may have changed). */
+export type RecordOutcome = 'done' | 'retry';
+
+export function sqsBatchHandler<S extends z.ZodType>(
+  load: ContextLoader,
+  schema: S,
+  handle: (item: z.output<S>, record: RecordContext) => Promise<RecordOutcome>,
+) {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+    const ctx = await load();
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      const queue = queueNameOf(record);
+      let body: unknown;
+      try {
+        body = JSON.parse(record.body);
+      } catch {
+        body = undefined;
+      }
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        ctx.logger.error('unreadable queue message moved to the dead-letter queue', {
+          queue,
+          messageId: record.messageId,
+          issues: parsed.success ? undefined : parsed.error.issues.slice(0, 3),
+        });
+        await ctx.queue.send(deadLetterQueueName(queue), record.body);
+        continue;
+      }
+      try {
+        const outcome = await handle(parsed.data, {
+          ctx,
+          record,
+          queue,
+          receiveCount: Number(record.attributes.ApproximateReceiveCount),
+        });
+        if (outcome === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
+      } catch (error) {
+        ctx.logger.error('queue message failed; it will be retried', {
+          queue,
+          messageId: record.messageId,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  });
+}

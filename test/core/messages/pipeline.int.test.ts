@@ -1,0 +1,301 @@
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ingestAccepted } from '../../../core/messages/ingest.ts';
+import { processMessage } from '../../../core/messages/process-message.ts';
+import { processJob } from '../../../core/messages/process-job.ts';
+import { recordResult } from '../../../core/delivery/record-result.ts';
+import { actOnMessage } from '../../../core/messages/message-actions.ts';
+import { preparedKey } from '../../../core/messages/prepare-message.ts';
+import { acceptedPointerKey } from '../../../core/messages/accept-message.ts';
+import { DIALECTS } from '../../helpers/databases.ts';
+import { createTestContext, type TestContext } from '../../helpers/test-context.ts';
+import { createServerFixture, type ServerFixture } from '../../helpers/server-fixture.ts';
+import { ManualClock } from '../../fakes/manual-clock.ts';
+import { acceptOutgoing, deliveryJobs, processJobs, result } from './pipeline-helpers.ts';
+
+const MINUTE = 60_000;
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: the ingest, process and results stages`, () => {
+    let t: TestContext;
+    let clock: ManualClock;
+    let fixture: ServerFixture;
+
+    before(async () => {
+      clock = new ManualClock();
+      t = await createTestContext(dialect, { clock });
+      fixture = await createServerFixture(t.ctx);
+    });
+    after(() => t.close());
+    beforeEach(async () => {
+      await processJobs(t.ctx);
+      await deliveryJobs(t.ctx);
+    });
+
+    const message = (id: number) =>
+      t.ctx.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const deliveries = (id: number) =>
+      t.ctx.db.selectFrom('deliveries').selectAll().where('message_id', '=', id).orderBy('id').execute();
+    const stats = () =>
+      t.ctx.db
+        .selectFrom('stats_daily')
+        .selectAll()
+        .where('server_id', '=', fixture.server.id)
+        .executeTakeFirst();
+
+    it('ingests one row per recipient once, counting once, and queues each for processing', async () => {
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, {
+        to: ['a@remote.test', 'b@remote.test'],
+      });
+      const before = (await stats())?.outgoing ?? 0;
+      assert.deepEqual(await ingestAccepted(t.ctx, envelope), { inserted: 2 });
+      assert.deepEqual(await ingestAccepted(t.ctx, envelope), { inserted: 0 });
+      assert.equal((await stats())?.outgoing, before + 2);
+      const first = await message(envelope.recipients[0]!.messageId);
+      assert.equal(first.subject, 'Hello there');
+      assert.equal(first.message_id, 'abc123@example.com');
+      assert.equal(first.tag, 'welcome');
+      assert.equal(first.status, 'Pending');
+      assert.notEqual(first.domain_id, null, 'the sending domain is recorded');
+      assert.equal(await t.ctx.blobs.get(acceptedPointerKey(first.id)), null, 'the accepted pointer is gone');
+      const jobs = await processJobs(t.ctx);
+      // Both runs queue the jobs; the process stage runs each attempt once.
+      assert.equal(jobs.length, 4);
+      assert.ok(jobs.every((job) => job.attempt === 1 && !job.manual));
+    });
+
+    it('signs the message, claims attempt 1 and queues one delivery; a repeated job resends only while there is no result', async () => {
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id);
+      await ingestAccepted(t.ctx, envelope);
+      const id = envelope.recipients[0]!.messageId;
+      assert.equal((await processMessage(t.ctx, processJob(id, 1))).outcome, 'queued');
+      const [job] = await deliveryJobs(t.ctx);
+      assert.ok(job);
+      assert.equal(job.attempt, 1);
+      assert.equal(job.rcptTo, 'someone@remote.test');
+      assert.match(
+        job.mailFrom,
+        new RegExp(`^${fixture.server.token}\\+${id}\\.[0-9a-f]{10}@rp\\.postern\\.test$`),
+      );
+      const prepared = await t.ctx.blobs.get(preparedKey(id));
+      assert.ok(prepared && prepared !== 'not-modified');
+      const text = Buffer.from(prepared.body).toString();
+      assert.match(text, /^X-Postal-MsgID: \w{16}\r\n/m);
+      assert.match(text, /^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed;/m);
+      assert.equal((await message(id)).attempt, 1);
+
+      assert.equal(
+        (await processMessage(t.ctx, processJob(id, 1))).outcome,
+        'queued',
+        'resent after a crash',
+      );
+      assert.equal((await deliveryJobs(t.ctx)).length, 1);
+      await recordResult(t.ctx, result(job, 'Sent', clock.now()));
+      assert.equal((await processMessage(t.ctx, processJob(id, 1))).outcome, 'skipped');
+      assert.equal((await deliveryJobs(t.ctx)).length, 0);
+      assert.equal((await message(id)).status, 'Sent');
+    });
+
+    it("records a soft fail once and schedules the retry through the process stage on Postal's schedule", async () => {
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id);
+      await ingestAccepted(t.ctx, envelope);
+      const id = envelope.recipients[0]!.messageId;
+      await processJobs(t.ctx);
+      await processMessage(t.ctx, processJob(id, 1));
+      const [job] = await deliveryJobs(t.ctx);
+      assert.ok(job);
+      const failed = result(job, 'SoftFail', clock.now());
+      assert.deepEqual(await recordResult(t.ctx, failed), {
+        recorded: true,
+        retryAt: clock.now() + 5 * MINUTE,
+      });
+      assert.equal((await recordResult(t.ctx, failed)).recorded, false);
+      assert.equal((await deliveries(id)).filter((d) => d.attempt === 1).length, 1);
+      assert.equal((await message(id)).status, 'SoftFail');
+      assert.equal((await processJobs(t.ctx)).length, 0, 'the retry is not visible before its delay');
+      clock.advance(5 * MINUTE);
+      const retries = await processJobs(t.ctx);
+      assert.equal(retries.length, 2, 'both recordings queued it; the process stage runs it once');
+      assert.deepEqual(
+        retries.map((r) => [r.attempt, r.notBefore]),
+        [
+          [2, clock.now()],
+          [2, clock.now()],
+        ],
+      );
+      assert.equal((await processMessage(t.ctx, retries[0]!)).outcome, 'queued');
+      assert.equal((await processMessage(t.ctx, processJob(id, 1))).outcome, 'skipped');
+      const [second] = await deliveryJobs(t.ctx);
+      assert.equal(second?.attempt, 2);
+      const hinted = await recordResult(
+        t.ctx,
+        result(second!, 'SoftFail', clock.now(), { retryAfterSeconds: 190 }),
+      );
+      assert.equal(hinted.retryAt, clock.now() + 190_000, "the worker's reading of the remote's hint");
+    });
+
+    it('suppresses an address after a second hard fail within 24 hours, and a sent message removes it', async () => {
+      const ids: number[] = [];
+      for (let n = 0; n < 2; n += 1) {
+        const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { to: ['gone@remote.test'] });
+        await ingestAccepted(t.ctx, envelope);
+        const id = envelope.recipients[0]!.messageId;
+        ids.push(id);
+        await processMessage(t.ctx, processJob(id, 1));
+        const [job] = await deliveryJobs(t.ctx);
+        await recordResult(t.ctx, result(job!, 'HardFail', clock.now()));
+        clock.advance(MINUTE);
+      }
+      const entry = await t.ctx.db
+        .selectFrom('suppressions')
+        .selectAll()
+        .where('address', '=', 'gone@remote.test')
+        .executeTakeFirst();
+      assert.equal(entry?.reason, 'too many hard fails');
+
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { to: ['gone@remote.test'] });
+      await ingestAccepted(t.ctx, envelope);
+      const held = envelope.recipients[0]!.messageId;
+      await processJobs(t.ctx);
+      const outcome = await processMessage(t.ctx, processJob(held, 1));
+      assert.equal(outcome.outcome, 'held');
+      assert.match(outcome.reason, /is on the suppression list \(reason: too many hard fails\)/);
+      assert.equal((await message(held)).held, 1);
+
+      await actOnMessage(t.ctx, fixture.scope, held, 'release');
+      const [release] = await processJobs(t.ctx);
+      assert.deepEqual([release?.attempt, release?.manual], [1, true]);
+      assert.equal(
+        (await processMessage(t.ctx, release!)).outcome,
+        'queued',
+        'a release skips the suppression hold',
+      );
+      const [job] = await deliveryJobs(t.ctx);
+      await recordResult(t.ctx, result(job!, 'Sent', clock.now()));
+      assert.equal(
+        await t.ctx.db
+          .selectFrom('suppressions')
+          .select('id')
+          .where('address', '=', 'gone@remote.test')
+          .executeTakeFirst(),
+        undefined,
+      );
+    });
+
+    it('holds everything of a Development-mode server until released', async () => {
+      const dev = await createServerFixture(t.ctx, { permalink: 'devorg', mode: 'Development' });
+      const envelope = await acceptOutgoing(t.ctx, dev.server.id);
+      await ingestAccepted(t.ctx, envelope);
+      const id = envelope.recipients[0]!.messageId;
+      await processJobs(t.ctx);
+      const outcome = await processMessage(t.ctx, processJob(id, 1));
+      assert.deepEqual(outcome, { outcome: 'held', reason: 'Server is in development mode.' });
+      const row = await message(id);
+      assert.equal(row.status, 'Held');
+      assert.equal(row.hold_expiry, clock.now() + 7 * 24 * 60 * MINUTE);
+      assert.equal((await deliveryJobs(t.ctx)).length, 0);
+      assert.equal(
+        (await processMessage(t.ctx, processJob(id, 1))).outcome,
+        'skipped',
+        'a repeated job holds once',
+      );
+      assert.equal((await deliveries(id)).filter((d) => d.status === 'Held').length, 1);
+      await actOnMessage(t.ctx, dev.scope, id, 'release');
+      const [release] = await processJobs(t.ctx);
+      assert.equal((await processMessage(t.ctx, release!)).outcome, 'queued');
+      assert.equal((await message(id)).held, 0);
+    });
+
+    it('holds mail beyond the send limit, counting processed mail per rolling hour', async () => {
+      await t.ctx.db
+        .updateTable('servers')
+        .set({ send_limit: 2 })
+        .where('id', '=', fixture.server.id)
+        .execute();
+      const outcomes: string[] = [];
+      for (let n = 0; n < 3; n += 1) {
+        const envelope = await acceptOutgoing(t.ctx, fixture.server.id);
+        await ingestAccepted(t.ctx, envelope);
+        outcomes.push((await processMessage(t.ctx, processJob(envelope.recipients[0]!.messageId, 1))).reason);
+      }
+      assert.equal(outcomes[2], 'Message held because send limit (2) has been reached.');
+      clock.advance(61 * MINUTE);
+      const later = await acceptOutgoing(t.ctx, fixture.server.id);
+      await ingestAccepted(t.ctx, later);
+      assert.equal(
+        (await processMessage(t.ctx, processJob(later.recipients[0]!.messageId, 1))).outcome,
+        'queued',
+      );
+      await t.ctx.db
+        .updateTable('servers')
+        .set({ send_limit: null })
+        .where('id', '=', fixture.server.id)
+        .execute();
+    });
+
+    it('gives up after 18 attempts with a hard fail and a suppression', async () => {
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { to: ['slow@remote.test'] });
+      await ingestAccepted(t.ctx, envelope);
+      const id = envelope.recipients[0]!.messageId;
+      await t.ctx.db
+        .updateTable('messages')
+        .set({ attempt: 18, status: 'SoftFail' })
+        .where('id', '=', id)
+        .execute();
+      const outcome = await processMessage(t.ctx, processJob(id, 19));
+      assert.equal(outcome.outcome, 'failed');
+      assert.equal((await message(id)).status, 'HardFail');
+      const entry = await t.ctx.db
+        .selectFrom('suppressions')
+        .selectAll()
+        .where('address', '=', 'slow@remote.test')
+        .executeTakeFirst();
+      assert.equal(entry?.reason, 'too many soft fails');
+    });
+
+    it('holds mail of a suspended server and of a holding credential', async () => {
+      const holding = await t.ctx.db
+        .updateTable('credentials')
+        .set({ hold: 1 })
+        .where('server_id', '=', fixture.server.id)
+        .where('type', '=', 'API')
+        .executeTakeFirst();
+      assert.equal(Number(holding.numUpdatedRows), 1);
+      const credential = await t.ctx.db
+        .selectFrom('credentials')
+        .select('id')
+        .where('server_id', '=', fixture.server.id)
+        .where('type', '=', 'API')
+        .executeTakeFirstOrThrow();
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { credentialId: credential.id });
+      await ingestAccepted(t.ctx, envelope);
+      const used = await t.ctx.db
+        .selectFrom('credentials')
+        .select('last_used_at')
+        .where('id', '=', credential.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(used.last_used_at, envelope.acceptedAt, 'ingest notes when the credential was used');
+      assert.match(
+        (await processMessage(t.ctx, processJob(envelope.recipients[0]!.messageId, 1))).reason,
+        /Credential is configured to hold/,
+      );
+      await t.ctx.db
+        .updateTable('servers')
+        .set({ suspended_at: clock.now() })
+        .where('id', '=', fixture.server.id)
+        .execute();
+      const other = await acceptOutgoing(t.ctx, fixture.server.id);
+      await ingestAccepted(t.ctx, other);
+      assert.match(
+        (await processMessage(t.ctx, processJob(other.recipients[0]!.messageId, 1))).reason,
+        /suspended/,
+      );
+      await t.ctx.db
+        .updateTable('servers')
+        .set({ suspended_at: null })
+        .where('id', '=', fixture.server.id)
+        .execute();
+      await t.ctx.db.updateTable('credentials').set({ hold: 0 }).where('id', '=', credential.id).execute();
+    });
+  });
+}

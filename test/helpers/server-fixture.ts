@@ -1,0 +1,50 @@
+import type { AppContext } from '../../core/context.ts';
+import type { Row } from '../../core/db/schema.ts';
+import type { ServerScope } from '../../core/management/scope.ts';
+import { createCredential } from '../../core/credentials/credentials.ts';
+import { createDomain } from '../../core/domains/domains.ts';
+import { createOrganization } from '../../core/organizations/organizations.ts';
+import { createServer } from '../../core/servers/servers.ts';
+import { testAdmin } from './actors.ts';
+
+export interface ServerFixture {
+  scope: ServerScope;
+  server: Row<'servers'>;
+  apiKey: string;
+  smtpKey: string;
+  /** Re-reads the server row (after a change through core). */
+  reload(): Promise<Row<'servers'>>;
+}
+
+/** An organization with one server sending from a verified domain, and an API and SMTP key. */
+export async function createServerFixture(
+  ctx: AppContext,
+  options: { permalink?: string; mode?: 'Live' | 'Development'; domain?: string } = {},
+): Promise<ServerFixture> {
+  const permalink = options.permalink ?? 'acme';
+  const organization = await createOrganization(ctx, testAdmin, {
+    name: permalink,
+    permalink,
+    time_zone: 'UTC',
+  });
+  const view = await createServer(ctx, testAdmin, organization.permalink, {
+    name: 'Main',
+    permalink: 'main',
+    mode: options.mode ?? 'Live',
+  });
+  const load = () =>
+    ctx.db.selectFrom('servers').selectAll().where('uuid', '=', view.uuid).executeTakeFirstOrThrow();
+  const scope: ServerScope = {
+    actor: testAdmin,
+    organization: await ctx.db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('uuid', '=', organization.uuid)
+      .executeTakeFirstOrThrow(),
+    server: await load(),
+  };
+  await createDomain(ctx, scope, { name: options.domain ?? 'example.com', verification_method: 'DNS' });
+  const api = await createCredential(ctx, scope, { type: 'API', name: 'api', hold: false });
+  const smtp = await createCredential(ctx, scope, { type: 'SMTP', name: 'smtp', hold: false });
+  return { scope, server: scope.server, apiKey: api.key ?? '', smtpKey: smtp.key ?? '', reload: load };
+}
