@@ -79,17 +79,24 @@ async function start(config: LocalConfig): Promise<void> {
       throw new DatabaseUnreachableError(config.databaseUrl, error);
     });
   }
+  // Signals are caught before anything starts: a SIGTERM during start-up (or just after the
+  // banner) stops cleanly once the runtime is up, rather than killing the process mid-write.
+  let stopRequested: string | null = null;
+  let stopNow: ((signal: string) => void) | null = null;
+  const onSignal = (signal: string) => {
+    if (stopRequested) return;
+    stopRequested = signal;
+    stopNow?.(signal);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   const runtime = await startLocal({
     config,
     logger,
     adminEmail: process.env.POSTERN_ADMIN_EMAIL ?? `admin@${config.installation.hostname}`,
     adminPassword: process.env.POSTERN_ADMIN_PASSWORD,
   });
-  printBanner({ config, runtime, version: packageJson.version });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  stopNow = (signal) => {
     logger.info('stopping', { signal });
     runtime.close().then(
       () => process.exit(0),
@@ -99,8 +106,8 @@ async function start(config: LocalConfig): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (stopRequested) return stopNow(stopRequested);
+  printBanner({ config, runtime, version: packageJson.version });
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -53,6 +53,8 @@ export const EnvironmentSchema = z.object({
   POSTERN_PUBLIC_URL: z.string().url().optional(),
   /** JSON: the IP pools this deployment declares (ARCHITECTURE principle 4). */
   POSTERN_IP_POOLS: z.string().optional(),
+  /** Local only: one visibility timeout for every queue, so work of a crashed process returns sooner. */
+  POSTERN_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43_200).optional(),
 });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
@@ -87,6 +89,7 @@ export interface LocalConfig {
   logLevel: Environment['POSTERN_LOG_LEVEL'];
   installation: Installation;
   ipPools: DeclaredIpPools;
+  visibilityTimeoutSeconds: number | undefined;
 }
 
 export function installationFrom(env: Environment): Installation {
@@ -139,6 +142,7 @@ export function localConfigFrom(env: Environment): LocalConfig {
     allowPrivateTargets: env.POSTERN_ALLOW_PRIVATE_TARGETS,
     logLevel: env.POSTERN_LOG_LEVEL,
     installation: installationFrom(env),
+    visibilityTimeoutSeconds: env.POSTERN_VISIBILITY_TIMEOUT_SECONDS,
     ipPools:
       env.POSTERN_IP_POOLS === undefined
         ? defaultIpPools(env.POSTERN_HOSTNAME)

@@ -44,6 +44,8 @@ export interface EdgeDeliveryOptions {
   relays: readonly string[];
   deliveryPort: number;
   allowPrivateTargets: boolean;
+  /** How long a delivery job stays invisible while its attempt runs (renewed meanwhile); the queue's own when absent. */
+  visibilityTimeoutSeconds?: number;
   /** The local queue's wake-up on send; the cloud polls. */
   onSend?: (listener: (queue: string) => void) => () => void;
 }
@@ -119,6 +121,7 @@ function startDelivery(options: EdgeOptions, delivery: EdgeDeliveryOptions, logg
       relays,
       deliveryPort: delivery.deliveryPort,
       allowPrivateTargets: delivery.allowPrivateTargets,
+      visibilityTimeoutSeconds: delivery.visibilityTimeoutSeconds,
       onSend: delivery.onSend,
     }),
   );

@@ -11,18 +11,35 @@ import { NodeDns } from '../../core/local/node-dns.ts';
 import { systemClock } from '../../core/local/system-clock.ts';
 import { PolicyPublisher } from '../../core/policy/policy-publisher.ts';
 import { SnapshotReader } from '../../core/policy/snapshot-reader.ts';
-import { deadLetterQueueName, deliveryQueueSpec, queues } from '../../lambdas/topology.ts';
+import { deadLetterQueueName, deliveryQueueSpec, queues, type QueueSpec } from '../../lambdas/topology.ts';
 
 /**
- * Every topology queue and each declared pool's delivery queue, with their dead-letter queues,
- * which keep messages for inspection.
+ * The queues this process serves: the topology's, and each declared pool's delivery queue.
+ * `visibilityTimeoutSeconds` replaces every queue's own when set (POSTERN_VISIBILITY_TIMEOUT_SECONDS):
+ * after a crash, work in flight comes back that much sooner.
  */
-export function localQueueSettings(pools: readonly string[] = ['default']): DatabaseQueueSettings[] {
-  return [...queues, ...pools.map(deliveryQueueSpec)].flatMap((queue) => [
+export function localQueueSpecs(
+  pools: readonly string[] = ['default'],
+  visibilityTimeoutSeconds?: number,
+): QueueSpec[] {
+  return [...queues, ...pools.map(deliveryQueueSpec)].map((queue) =>
+    visibilityTimeoutSeconds === undefined ? queue : { ...queue, visibilityTimeoutSeconds },
+  );
+}
+
+/** Each queue with its dead-letter queue, which keeps messages for inspection. */
+export function localQueueSettings(specs: readonly QueueSpec[] = localQueueSpecs()): DatabaseQueueSettings[] {
+  return specs.flatMap((queue) => [
     { ...queue, deadLetterQueue: deadLetterQueueName(queue.name) },
     { name: deadLetterQueueName(queue.name), visibilityTimeoutSeconds: 30, maxReceives: 1_000_000 },
   ]);
 }
+
+export const localQueueSpecsOf = (config: LocalConfig): QueueSpec[] =>
+  localQueueSpecs(
+    config.ipPools.map((pool) => pool.name),
+    config.visibilityTimeoutSeconds,
+  );
 
 export interface LocalContext {
   ctx: AppContext;
@@ -43,7 +60,7 @@ export async function createLocalContext(
     db: database.db,
     dialect: database.dialect,
     clock,
-    queues: localQueueSettings(config.ipPools.map((pool) => pool.name)),
+    queues: localQueueSettings(localQueueSpecsOf(config)),
   });
   const snapshots = new SnapshotReader({ blobs, logger });
   const policy = new PolicyPublisher({

@@ -7,12 +7,12 @@ import { openDatabase, type DatabaseHandle } from '../../core/db/database.ts';
 import { migrateToLatest } from '../../core/db/migrate.ts';
 import type { Clock, Logger } from '../../core/ports.ts';
 import { startEdge, type Edge } from '../../smtp-edge/edge.ts';
-import { functions, queues } from '../../lambdas/topology.ts';
+import { functions } from '../../lambdas/topology.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { DatabaseUnreachableError } from './database-unreachable.ts';
 import { loadFunctions } from './function-loader.ts';
 import { startHttpServer, type LocalHttpServer } from './http-server.ts';
-import { createLocalContext, localQueueSettings } from './local-context.ts';
+import { createLocalContext, localQueueSettings, localQueueSpecsOf } from './local-context.ts';
 import { healthRoute, metricsRoute, spaRoute } from './local-routes.ts';
 import { startQueuePollers, type QueuePollers } from './queue-pollers.ts';
 import { startTimers, type Timers } from './timers.ts';
@@ -95,13 +95,14 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
         relays: config.smtpRelays,
         deliveryPort: config.deliveryPort,
         allowPrivateTargets: config.allowPrivateTargets,
+        visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
         onSend: (listener) => queue.onSend(listener),
       },
     });
     cleanups.push(() => edge.close());
 
     const loaded = await loadFunctions(functions, ctx);
-    const pollers: QueuePollers = startQueuePollers({ queue, queues, functions: loaded, logger });
+    const pollers: QueuePollers = startQueuePollers({ queue, queues: localQueueSpecsOf(config), functions: loaded, logger });
     cleanups.push(() => pollers.stop());
     const timers: Timers = startTimers(loaded, logger);
     cleanups.push(() => timers.stop());
@@ -118,9 +119,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
         }),
         metricsRoute({
           queue,
-          queues: localQueueSettings(config.ipPools.map((pool) => pool.name)).map(
-            (settings) => settings.name,
-          ),
+          queues: localQueueSettings(localQueueSpecsOf(config)).map((settings) => settings.name),
           snapshotVersion: () => snapshots.current()?.version ?? null,
           startedAt,
         }),

@@ -1,7 +1,7 @@
 import https from 'node:https';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 
 // For clients that only speak HTTPS to port 443 of the host they are given (@atech/postal):
@@ -18,6 +18,20 @@ export interface HttpsFront {
 
 /** Serves `server`'s requests over TLS on a free loopback port. */
 export async function startHttpsFront(server: HttpServer, hostname: string): Promise<HttpsFront> {
+  return startTlsFront(hostname, (socket) => server.emit('connection', socket));
+}
+
+/** The same, in front of a plain HTTP port (a platform running as its own process). */
+export async function startHttpsFrontForPort(port: number, hostname: string): Promise<HttpsFront> {
+  return startTlsFront(hostname, (socket) => {
+    const upstream = netConnect(port, '127.0.0.1');
+    socket.pipe(upstream).pipe(socket);
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+}
+
+async function startTlsFront(hostname: string, serve: (socket: TLSSocket) => void): Promise<HttpsFront> {
   const { private: key, cert } = await generate([{ name: 'commonName', value: hostname }], {
     keyType: 'rsa',
     keySize: 2048,
@@ -29,7 +43,7 @@ export async function startHttpsFront(server: HttpServer, hostname: string): Pro
     connections += 1;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    server.emit('connection', socket);
+    serve(socket);
   });
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   return {

@@ -9,6 +9,7 @@ export type Verdict = { code: number; message: string } | null;
 export interface RemoteMx {
   port: number;
   connections: number;
+  /** Every message the remote accepted (answered 250), in order. */
   messages: { to: string[]; from: string; body: string; secure: boolean }[];
   close(): Promise<void>;
 }
@@ -21,11 +22,13 @@ export interface RemoteMxOptions {
   /** The answer to the end of DATA for the nth message (from 1); accepted when null. */
   data?: (n: number) => Verdict;
   auth?: { user: string; pass: string };
+  /** How long the 250 after DATA takes; read for each message, so a test may change it. */
   dataDelayMs?: number;
 }
 
 export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<RemoteMx> {
   const sockets = new Set<Socket>();
+  const closed = new Set<string>();
   let dataCount = 0;
   const remote: RemoteMx = {
     port: 0,
@@ -49,6 +52,9 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
         callback(null, { user: auth.username });
       } else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
     },
+    onClose(session) {
+      closed.add(session.id);
+    },
     onRcptTo(address, _session, callback) {
       const verdict = options.rcpt?.(address.address) ?? null;
       if (verdict) callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
@@ -64,13 +70,18 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
           callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
           return;
         }
-        remote.messages.push({
+        const message = {
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           body: Buffer.concat(chunks).toString('utf8'),
           secure: session.secure,
-        });
-        setTimeout(() => callback(null, 'queued as REMOTE1'), options.dataDelayMs ?? 0);
+        };
+        // Recorded as it is accepted: a message counts as delivered once the 250 is said, and a
+        // client gone before that never completed the transaction (RFC 5321 §6.1).
+        setTimeout(() => {
+          if (!closed.has(session.id)) remote.messages.push(message);
+          callback(null, 'queued as REMOTE1');
+        }, options.dataDelayMs ?? 0);
       });
     },
   });

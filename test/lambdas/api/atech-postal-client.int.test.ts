@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { loadFunctions } from '../../../bin/local/function-loader.ts';
@@ -15,39 +14,7 @@ import { API_KEY, createApiFixture, type ApiFixture } from './api-fixture.ts';
 // HTTPS agent is pointed at the test server for the duration of the suite.
 
 /** The slice of @atech/postal 1.0.0 (CommonJS, untyped) these tests call. */
-interface PostalMessage {
-  id(): number;
-  token(): string;
-}
-interface PostalSendResult {
-  result: { message_id: string | null };
-  recipients(): Record<string, PostalMessage>;
-}
-interface PostalModule {
-  Client: new (host: string, serverKey: string) => object;
-  SendMessage: new (client: object) => {
-    to(address: string): void;
-    cc(address: string): void;
-    bcc(address: string): void;
-    from(address: string): void;
-    subject(subject: string): void;
-    tag(tag: string): void;
-    replyTo(address: string): void;
-    plainBody(content: string): void;
-    htmlBody(content: string): void;
-    header(key: string, value: string): void;
-    attach(filename: string, contentType: string, data: string): void;
-    send(): Promise<PostalSendResult>;
-  };
-  SendRawMessage: new (client: object) => {
-    mailFrom(address: string): void;
-    rcptTo(address: string): void;
-    data(content: string): void;
-    send(): Promise<PostalSendResult>;
-  };
-}
-
-const postal = createRequire(import.meta.url)('@atech/postal') as PostalModule;
+import postal from '@atech/postal';
 
 /** The api function as lambdas/topology.ts declares it (or will). */
 const apiSpec: FunctionSpec = functions.find((fn) => fn.name === 'api') ?? {
