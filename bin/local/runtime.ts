@@ -102,7 +102,12 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
     cleanups.push(() => edge.close());
 
     const loaded = await loadFunctions(functions, ctx);
-    const pollers: QueuePollers = startQueuePollers({ queue, queues: localQueueSpecsOf(config), functions: loaded, logger });
+    const pollers: QueuePollers = startQueuePollers({
+      queue,
+      queues: localQueueSpecsOf(config),
+      functions: loaded,
+      logger,
+    });
     cleanups.push(() => pollers.stop());
     const timers: Timers = startTimers(loaded, logger);
     cleanups.push(() => timers.stop());
