@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { pruneSessions } from '../auth/sessions.ts';
 import { pruneThrottles } from '../auth/throttle.ts';
+import { recheckDomains } from '../domains/dns-recheck.ts';
 import { expireHolds } from '../messages/hold-expiry.ts';
 import { notifySendLimits } from '../servers/send-limit-notifications.ts';
 import { pruneLiveStats } from '../stats/message-stats.ts';
@@ -22,6 +23,7 @@ export const scheduledTasks: readonly ScheduledTask[] = [
   { name: 'throttle-prune', run: (ctx) => pruneThrottles(ctx.db, ctx.clock.now(), 24 * 60 * 60 * 1000) },
   { name: 'send-limit-notifications', run: (ctx) => notifySendLimits(ctx) },
   { name: 'hold-expiry', run: (ctx, deadline) => expireHolds(ctx, deadline) },
+  { name: 'domain-dns-recheck', run: (ctx, deadline) => recheckDomains(ctx, deadline) },
   { name: 'suppression-prune', run: (ctx) => pruneExpiredSuppressions(ctx.db, ctx.clock.now()) },
   { name: 'live-stats-prune', run: (ctx) => pruneLiveStats(ctx.db, ctx.clock.now()) },
   { name: 'webhook-request-prune', run: (ctx) => pruneWebhookRequests(ctx.db, ctx.clock.now()) },
