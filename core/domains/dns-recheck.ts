@@ -3,7 +3,7 @@ import { eventUuid } from '../messages/message-events.ts';
 import { queueWebhookEvent } from '../webhooks/queue-webhook-event.ts';
 import { domainDnsErrorPayload, webhookServer } from '../webhooks/webhook-payloads.ts';
 import { dkimPublicKey } from './dkim-key.ts';
-import { checkDomainRecords } from './domain-checks.ts';
+import { checkColumns, checkDomainRecords } from './domain-checks.ts';
 import { dnsOk } from './dns-checks.ts';
 
 // Postal's hourly task: domains checked before, and not in the last hour, are checked again;
@@ -29,17 +29,7 @@ export async function recheckDomains(ctx: AppContext, deadline: number): Promise
     const publicKey = dkimPublicKey(await ctx.keys.decrypt(domain.dkim_private_key));
     const outcome = await checkDomainRecords(ctx.dns, ctx.installation, domain, publicKey);
     const checkedAt = ctx.clock.now();
-    const statuses = {
-      spf_status: outcome.spf.status,
-      spf_error: outcome.spf.error,
-      dkim_status: outcome.dkim.status,
-      dkim_error: outcome.dkim.error,
-      mx_status: outcome.mx.status,
-      mx_error: outcome.mx.error,
-      return_path_status: outcome.returnPath.status,
-      return_path_error: outcome.returnPath.error,
-      dns_checked_at: checkedAt,
-    };
+    const statuses = checkColumns(outcome, checkedAt);
     await ctx.db.updateTable('domains').set(statuses).where('id', '=', domain.id).execute();
     checked += 1;
     const ok = dnsOk({

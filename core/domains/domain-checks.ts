@@ -40,6 +40,21 @@ export async function checkDomainRecords(
   };
 }
 
+/** How the outcomes are stored: a status and its reason per check, and when they were checked. */
+export function checkColumns(outcome: DomainCheckOutcomes, checkedAt: number) {
+  return {
+    spf_status: outcome.spf.status,
+    spf_error: outcome.spf.error,
+    dkim_status: outcome.dkim.status,
+    dkim_error: outcome.dkim.error,
+    mx_status: outcome.mx.status,
+    mx_error: outcome.mx.error,
+    return_path_status: outcome.returnPath.status,
+    return_path_error: outcome.returnPath.error,
+    dns_checked_at: checkedAt,
+  };
+}
+
 /**
  * Checks the domain's records and stores each status with its reason. A lookup that fails is
  * stored as status null with the reason, and the request still succeeds: the answer is the
@@ -53,18 +68,7 @@ export async function checkDomain(ctx: AppContext, scope: DomainScope, ref: stri
   const row = await mutate(ctx, scope.actor, { affectsPolicy: false }, async (trx) => {
     await trx
       .updateTable('domains')
-      .set({
-        spf_status: outcome.spf.status,
-        spf_error: outcome.spf.error,
-        dkim_status: outcome.dkim.status,
-        dkim_error: outcome.dkim.error,
-        mx_status: outcome.mx.status,
-        mx_error: outcome.mx.error,
-        return_path_status: outcome.returnPath.status,
-        return_path_error: outcome.returnPath.error,
-        dns_checked_at: now,
-        updated_at: now,
-      })
+      .set({ ...checkColumns(outcome, now), updated_at: now })
       .where('id', '=', domain.id)
       .execute();
     const checked = await trx

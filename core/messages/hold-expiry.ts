@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { addDelivery } from './message-deliveries.ts';
+import { cancelHold } from './holds.ts';
 
 const BATCH = 500;
 
@@ -17,18 +17,7 @@ export async function expireHolds(ctx: AppContext, deadline: number): Promise<nu
       .execute();
     if (messages.length === 0) break;
     for (const message of messages) {
-      await ctx.db.transaction().execute(async (trx) => {
-        const updated = await trx
-          .updateTable('messages')
-          .set({ status: 'HoldCancelled', held: 0, hold_expiry: null })
-          .where('id', '=', message.id)
-          .where('held', '=', 1)
-          .executeTakeFirst();
-        if (Number(updated.numUpdatedRows) > 0) {
-          await addDelivery(trx, message, { status: 'HoldCancelled', details: 'The hold expired' }, now);
-          expired += 1;
-        }
-      });
+      if (await cancelHold(ctx, message, 'The hold expired')) expired += 1;
     }
   }
   return expired;

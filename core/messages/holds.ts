@@ -33,3 +33,22 @@ export async function holdMessage(
     return true;
   });
 }
+
+/** Ends a hold without sending: HoldCancelled, with the reason. False when it was not held any more. */
+export async function cancelHold(
+  ctx: AppContext,
+  message: Row<'messages'>,
+  reason: string,
+): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('messages')
+      .set({ status: 'HoldCancelled', held: 0, hold_expiry: null })
+      .where('id', '=', message.id)
+      .where('held', '=', 1)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return false;
+    await addDelivery(trx, message, { status: 'HoldCancelled', details: reason }, ctx.clock.now());
+    return true;
+  });
+}

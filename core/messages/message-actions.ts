@@ -5,7 +5,7 @@ import { PosternError, notFound } from '../errors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { paginate, type Page, type PageQuery } from '../management/pagination.ts';
 import type { ServerScope } from '../management/scope.ts';
-import { addDelivery } from './message-deliveries.ts';
+import { cancelHold } from './holds.ts';
 import { PROCESS_QUEUE, processJob } from './process-job.ts';
 import {
   deliveryView,
@@ -99,29 +99,19 @@ async function apply(
   actorEmail: string,
 ): Promise<void> {
   if (action === 'cancel_hold') {
-    await ctx.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('messages')
-        .set({ status: 'HoldCancelled', held: 0, hold_expiry: null })
-        .where('id', '=', message.id)
-        .where('held', '=', 1)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) > 0) {
-        await addDelivery(
-          trx,
-          message,
-          { status: 'HoldCancelled', details: `Hold cancelled by ${actorEmail}` },
-          ctx.clock.now(),
-        );
-      }
-    });
+    await cancelHold(ctx, message, `Hold cancelled by ${actorEmail}`);
     return;
   }
   // The job is queued before anything changes: should the process die here, the message is
   // still held (or failed) and the action can be repeated; a job queued twice runs once.
   await ctx.queue.send(
     PROCESS_QUEUE,
-    JSON.stringify(processJob(message.id, message.attempt + 1, { manual: true })),
+    JSON.stringify(
+      processJob(message.id, message.attempt + 1, {
+        manual: true,
+        intent: action === 'release' ? 'release' : 'resend',
+      }),
+    ),
   );
 }
 

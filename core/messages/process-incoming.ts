@@ -4,7 +4,7 @@ import { messageIdOfReturnPath } from '../delivery/return-path.ts';
 import { holdMessage } from './holds.ts';
 import { addDelivery } from './message-deliveries.ts';
 import { emitBounceEvent, emitMessageEvent } from './message-events.ts';
-import type { ProcessOutcome, ProcessState } from './process-state.ts';
+import { staleManualJob, type ProcessOutcome, type ProcessState } from './process-state.ts';
 
 // The process stage for incoming mail. Bounces are linked to the message they return, by the
 // message id in the return path (checked by its MAC), else by an X-Postal-MsgID in the body as
@@ -15,6 +15,8 @@ export async function processIncoming(state: ProcessState): Promise<ProcessOutco
   const { message, job } = state;
   if (message.attempt !== job.attempt - 1) return { outcome: 'skipped', reason: 'not the next attempt' };
   if (message.held === 1 && !job.manual) return { outcome: 'skipped', reason: 'the message is held' };
+  const stale = staleManualJob(job, message);
+  if (stale) return { outcome: 'skipped', reason: stale };
   if (message.bounce === 1) return linkBounce(state);
   return followRoute(state);
 }

@@ -10,6 +10,11 @@ export const ProcessJob = z.object({
   attempt: z.number().int().positive(),
   /** Released by a person: skips the holds Postal skips for manual sends. */
   manual: z.boolean(),
+  /**
+   * For a manual job, what the person acted on: a held message (a release, void once the hold is
+   * cancelled or released otherwise) or a settled one (sending it again).
+   */
+  intent: z.enum(['release', 'resend']).optional(),
   /** Not before this time (epoch ms): a retry waiting out its delay. */
   notBefore: z.number(),
 });
@@ -23,13 +28,14 @@ export const MAX_QUEUE_DELAY_SECONDS = 900;
 export function processJob(
   messageId: number,
   attempt: number,
-  options: { manual?: boolean; notBefore?: number } = {},
+  options: { manual?: boolean; intent?: 'release' | 'resend'; notBefore?: number } = {},
 ) {
   return ProcessJob.parse({
     version: 1,
     messageId,
     attempt,
     manual: options.manual ?? false,
+    ...(options.intent ? { intent: options.intent } : {}),
     notBefore: options.notBefore ?? 0,
   });
 }

@@ -8,6 +8,7 @@ import { activeSuppression, addSuppression } from '../suppressions/suppressions.
 import { holdMessage } from './holds.ts';
 import { addDelivery } from './message-deliveries.ts';
 import { emitMessageEvent } from './message-events.ts';
+import { staleManualJob } from './process-state.ts';
 import { prepareMessage } from './prepare-message.ts';
 import type { ProcessOutcome, ProcessState } from './process-state.ts';
 
@@ -59,6 +60,8 @@ async function skipIfHandled({ job, message, server }: ProcessState): Promise<Pr
   if (server.deleted_at !== null) return { outcome: 'skipped', reason: 'the server was deleted' };
   if (message.attempt !== job.attempt - 1) return { outcome: 'skipped', reason: 'not the next attempt' };
   if (message.held === 1 && !job.manual) return { outcome: 'skipped', reason: 'the message is held' };
+  const stale = staleManualJob(job, message);
+  if (stale) return { outcome: 'skipped', reason: stale };
   if (['Sent', 'HardFail', 'HoldCancelled', 'Bounced'].includes(message.status) && !job.manual) {
     return { outcome: 'skipped', reason: `the message is ${message.status}` };
   }

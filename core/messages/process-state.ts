@@ -46,3 +46,13 @@ export async function loadProcessState(ctx: AppContext, job: ProcessJob): Promis
     log: ctx.logger.child({ messageId: message.id, attempt: job.attempt }),
   };
 }
+
+/**
+ * Why a person's job no longer applies, if it does not: a release whose hold ended meanwhile
+ * (cancelled, expired or released another way), or a resend of a message held again since.
+ */
+export function staleManualJob(job: ProcessJob, message: Row<'messages'>): string | null {
+  if (job.intent === 'release' && message.held !== 1) return 'the hold ended before this release ran';
+  if (job.intent === 'resend' && message.held === 1) return 'the message was held again';
+  return null;
+}

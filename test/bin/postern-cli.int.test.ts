@@ -1,9 +1,11 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { startPlatformProcess } from '../helpers/platform-process.ts';
 
 const cli = join(import.meta.dirname, '..', '..', 'bin', 'postern.ts');
 
@@ -14,10 +16,8 @@ interface Run {
   stderr: string;
 }
 
-function environment(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function environment(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
     POSTERN_DATA_DIR: dataDir,
     POSTERN_HTTP_PORT: '0',
     POSTERN_SMTP_PORT: '0',
@@ -28,42 +28,16 @@ function environment(dataDir: string, extra: Record<string, string> = {}): NodeJ
   };
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+function run(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env });
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-/** Starts `postern start` and resolves once its banner says it runs. */
-function startPlatform(
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; output: () => string; exited: Promise<Run> }> {
-  const child = spawn(process.execPath, [cli, 'start'], { env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<Run>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner after 30 s:\n${stdout}\n${stderr}`)), 30_000);
-    const check = () => {
-      if (/is running/.test(stdout)) {
-        clearTimeout(timer);
-        resolve({ child, output: () => stdout, exited });
-      }
-    };
-    child.stdout.on('data', check);
-    void exited.then((result) => {
-      clearTimeout(timer);
-      reject(new Error(`exited early with ${result.code}:\n${result.stdout}\n${result.stderr}`));
-    });
   });
 }
 
@@ -101,7 +75,7 @@ describe('the postern command', () => {
 
   it('starts, refuses a second process on the same data directory, and stops cleanly on SIGTERM', async () => {
     const env = environment(tempDir());
-    const platform = await startPlatform(env);
+    const platform = await startPlatformProcess(env);
     assert.match(platform.output(), /First start: created an administrator/);
     assert.match(platform.output(), /curl -s http:\/\/127\.0\.0\.1:\d+\/api\/v1\/send\/message/);
     assert.match(platform.output(), /swaks --server 127\.0\.0\.1:\d+/);
@@ -115,7 +89,7 @@ describe('the postern command', () => {
     const stopped = await platform.exited;
     assert.equal(stopped.code, 0);
 
-    const again = await startPlatform(env);
+    const again = await startPlatformProcess(env);
     assert.doesNotMatch(again.output(), /First start/);
     again.child.kill('SIGTERM');
     assert.equal((await again.exited).code, 0);
@@ -123,10 +97,10 @@ describe('the postern command', () => {
 
   it('starts again after the previous process was killed with SIGKILL', async () => {
     const env = environment(tempDir());
-    const platform = await startPlatform(env);
+    const platform = await startPlatformProcess(env);
     platform.child.kill('SIGKILL');
     await platform.exited;
-    const again = await startPlatform(env);
+    const again = await startPlatformProcess(env);
     again.child.kill('SIGTERM');
     assert.equal((await again.exited).code, 0);
   });

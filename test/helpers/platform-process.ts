@@ -38,7 +38,8 @@ export function startPlatformProcess(env: Record<string, string>): Promise<Platf
     child.on('close', (code, signal) => resolve({ code, signal })),
   );
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner after 30 s:\n${text}`)), 30_000);
+    // Generous: a first start makes RSA keys, and CI machines may be busy.
+    const timer = setTimeout(() => reject(new Error(`no banner after 90 s:\n${text}`)), 90_000);
     const check = () => {
       if (!/is running/.test(text)) return;
       clearTimeout(timer);

@@ -4,7 +4,8 @@ import { ingestAccepted } from '../../../core/messages/ingest.ts';
 import { processMessage } from '../../../core/messages/process-message.ts';
 import { processJob } from '../../../core/messages/process-job.ts';
 import { recordResult } from '../../../core/delivery/record-result.ts';
-import { actOnMessage } from '../../../core/messages/message-actions.ts';
+import { actOnMessage, actOnMessages } from '../../../core/messages/message-actions.ts';
+import { expireHolds } from '../../../core/messages/hold-expiry.ts';
 import { preparedKey } from '../../../core/messages/prepare-message.ts';
 import { acceptedPointerKey } from '../../../core/messages/accept-message.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
@@ -296,6 +297,36 @@ for (const dialect of DIALECTS) {
         .where('id', '=', fixture.server.id)
         .execute();
       await t.ctx.db.updateTable('credentials').set({ hold: 0 }).where('id', '=', credential.id).execute();
+    });
+
+    it('releases held mail in bulk by filter, and cancels holds that expire', async () => {
+      const dev = await createServerFixture(t.ctx, { permalink: 'bulkorg', mode: 'Development' });
+      const ids: number[] = [];
+      for (const to of ['one@remote.test', 'two@remote.test', 'three@remote.test']) {
+        const envelope = await acceptOutgoing(t.ctx, dev.server.id, { to: [to] });
+        await ingestAccepted(t.ctx, envelope);
+        ids.push(envelope.recipients[0]!.messageId);
+      }
+      await processJobs(t.ctx);
+      for (const id of ids) await processMessage(t.ctx, processJob(id, 1));
+      const released = await actOnMessages(t.ctx, dev.scope, { to: 'two@remote.test' }, 'release');
+      assert.deepEqual(released, { matched: 1, changed: 1 });
+      const jobs = await processJobs(t.ctx);
+      assert.deepEqual(
+        jobs.map((job) => [job.messageId, job.manual]),
+        [[ids[1], true]],
+      );
+      clock.advance(7 * 24 * 60 * MINUTE + 1);
+      assert.ok((await expireHolds(t.ctx, clock.now() + 10_000)) >= 3, 'earlier tests left held mail too');
+      assert.deepEqual(
+        (await Promise.all(ids.map(message))).map((row) => row.status),
+        ['HoldCancelled', 'HoldCancelled', 'HoldCancelled'],
+      );
+      assert.equal(
+        (await processMessage(t.ctx, jobs[0]!)).outcome,
+        'skipped',
+        'a cancelled hold is not sent after all',
+      );
     });
   });
 }
