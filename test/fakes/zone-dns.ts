@@ -69,8 +69,9 @@ export class ZoneDns implements Dns {
     return this.#lookup('MX', name).map((record) => ({ ...record, exchange: stripDot(record.exchange) }));
   }
 
+  /** Texts over 255 bytes come back split, as a resolver returns them (RFC 1035 §3.3). */
   async txt(name: string): Promise<string[][]> {
-    return this.#lookup('TXT', name).map((record) => [...record]);
+    return this.#lookup('TXT', name).map((record) => record.flatMap(splitCharacterStrings));
   }
 
   async a(name: string): Promise<string[]> {
@@ -89,4 +90,14 @@ export class ZoneDns implements Dns {
     this.calls.push({ type, name });
     return lookupZone(this.#zone, type, name).records;
   }
+}
+
+function splitCharacterStrings(text: string): string[] {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= 255) return [text];
+  const parts: string[] = [];
+  for (let offset = 0; offset < bytes.length; offset += 255) {
+    parts.push(bytes.subarray(offset, offset + 255).toString('utf8'));
+  }
+  return parts;
 }

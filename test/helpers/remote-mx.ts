@@ -10,7 +10,16 @@ export interface RemoteMx {
   port: number;
   connections: number;
   /** Every message the remote accepted (answered 250), in order. */
-  messages: { to: string[]; from: string; body: string; secure: boolean }[];
+  messages: {
+    to: string[];
+    from: string;
+    body: string;
+    secure: boolean;
+    /** The name the client gave in EHLO or HELO. */
+    helo: string;
+    /** The address the client connected from. */
+    remoteAddress: string;
+  }[];
   close(): Promise<void>;
 }
 
@@ -75,6 +84,8 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           body: Buffer.concat(chunks).toString('utf8'),
           secure: session.secure,
+          helo: session.hostNameAppearsAs,
+          remoteAddress: session.remoteAddress,
         };
         // Recorded as it is accepted: a message counts as delivered once the 250 is said, and a
         // client gone before that never completed the transaction (RFC 5321 §6.1).
@@ -85,6 +96,8 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
       });
     },
   });
+  // A client that dies mid-session (a killed platform) resets its connection; that is expected here.
+  server.on('error', () => undefined);
   server.server.on('connection', (socket: Socket) => {
     remote.connections += 1;
     sockets.add(socket);
