@@ -69,6 +69,10 @@ async function migrate(config: LocalConfig): Promise<void> {
 }
 
 async function start(config: LocalConfig): Promise<void> {
+  // libuv's pool (4 threads by default) runs every fsync: each accepted message waits for a few,
+  // and more of them in flight let the file system commit them together. Read when the pool
+  // starts, that is at the first file operation, which is still to come here.
+  process.env.UV_THREADPOOL_SIZE ??= '16';
   const { ensureMysqlDatabase, parseDatabaseUrl } = await import('../core/db/database.ts');
   const { JsonLogger } = await import('../core/local/json-logger.ts');
   const { startLocal } = await import('./local/runtime.ts');

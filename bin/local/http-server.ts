@@ -19,7 +19,15 @@ export interface LocalHttpServerOptions {
   localRoutes: readonly LocalRoute[];
   logger: Logger;
   clock: { now(): number };
+  /**
+   * Runs after a request to `fn` that may have changed something (any method but GET, HEAD and
+   * OPTIONS) and before its answer: the local database syncs commits in groups, and a person told
+   * that a change was made must find it after a crash of the machine too.
+   */
+  syncAfterChange(fn: string): Promise<void>;
 }
+
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface LocalHttpServer {
   server: Server;
@@ -78,6 +86,7 @@ export async function startHttpServer(options: LocalHttpServerOptions): Promise<
       event,
       lambdaContext(fn.spec.name, fn.spec.timeoutSeconds),
     )) as HttpResult;
+    if (!READ_ONLY_METHODS.has(request.method ?? 'GET')) await options.syncAfterChange(fn.spec.name);
     send(response, result);
   }
 

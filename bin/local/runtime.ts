@@ -4,6 +4,7 @@ import type { LocalConfig } from '../../core/config.ts';
 import { syncIpPools } from '../../core/ip-pools/ip-pool-sync.ts';
 import { firstStart, type FirstStartResult } from '../../core/bootstrap/first-start.ts';
 import { openDatabase, type DatabaseHandle } from '../../core/db/database.ts';
+import { syncCommitted } from '../../core/db/durability.ts';
 import { migrateToLatest } from '../../core/db/migrate.ts';
 import type { Clock, Logger } from '../../core/ports.ts';
 import { startEdge, type Edge } from '../../smtp-edge/edge.ts';
@@ -117,6 +118,11 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       functions: loaded,
       logger,
       clock: ctx.clock,
+      // The send API's one write is its queue send, durable already; a checkpoint per message
+      // would cost more than the rest of its work.
+      syncAfterChange: async (fn) => {
+        if (fn !== 'api') await syncCommitted(database.db, database.dialect);
+      },
       localRoutes: [
         healthRoute(async () => {
           await sql`select 1`.execute(ctx.db);

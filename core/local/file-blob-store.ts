@@ -1,18 +1,28 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { BlobObject, BlobPutOptions, BlobStore } from '../ports.ts';
+import { GroupCommit } from './group-commit.ts';
+
+// Directories whose fsyncs are being grouped; past this many (a new day's folder each day), the
+// idle ones are forgotten.
+const MAX_GROUPED_DIRECTORIES = 256;
 
 /**
  * Blobs as files under one directory, the local stand-in for S3. A put is durable when it
  * resolves (temp file, fsync, rename, fsync of the directory), and readers never see half a file.
  * Writes to one key are serialized in-process, which makes conditional puts atomic as long as one
  * process owns the directory, as the local shape does.
+ *
+ * The fsync of a directory is group-committed: puts and deletes in one directory that finish
+ * while its fsync is under way share the next one, which a burst of accepted messages (each one
+ * a file in the same day's folder) makes most of.
  */
 export class FileBlobStore implements BlobStore {
   readonly #root: string;
   /** The tail of each key's chain of writes. */
   readonly #locks = new Map<string, Promise<void>>();
+  readonly #directorySyncs = new Map<string, GroupCommit<null>>();
 
   constructor(root: string) {
     this.#root = resolve(root);
@@ -31,7 +41,7 @@ export class FileBlobStore implements BlobStore {
         if (options.ifNoneMatch === '*' && current) return null;
         if (options.ifMatch !== undefined && (!current || etagOf(current) !== options.ifMatch)) return null;
       }
-      await writeDurably(path, bytes);
+      await this.#writeDurably(path, bytes);
       return { etag: etagOf(bytes) };
     });
   }
@@ -57,8 +67,52 @@ export class FileBlobStore implements BlobStore {
         if (isCode(error, 'ENOENT')) return;
         throw error;
       }
-      await syncDirectory(dirname(path));
+      await this.#syncDirectory(dirname(path));
     });
+  }
+
+  async #writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+    const directory = dirname(path);
+    const temp = join(directory, `.${randomBytes(8).toString('hex')}.tmp`);
+    // The folder usually exists: create it only when the first open says it does not.
+    let created: string | undefined;
+    let handle: FileHandle;
+    try {
+      handle = await open(temp, 'wx', 0o644);
+    } catch (error) {
+      if (!isCode(error, 'ENOENT')) throw error;
+      created = await mkdir(directory, { recursive: true });
+      handle = await open(temp, 'wx', 0o644);
+    }
+    try {
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      throw error;
+    }
+    // A new directory is only durable once its own parent's entry is, up to the first that existed.
+    const directories = [directory];
+    if (created) {
+      for (let dir = directory; dir !== dirname(created); dir = dirname(dir)) directories.push(dirname(dir));
+    }
+    await Promise.all([...new Set(directories)].map((dir) => this.#syncDirectory(dir)));
+  }
+
+  #syncDirectory(path: string): Promise<void> {
+    let group = this.#directorySyncs.get(path);
+    if (!group) {
+      // Forgetting a group while it flushes is harmless: its callers still wait for their fsync.
+      if (this.#directorySyncs.size >= MAX_GROUPED_DIRECTORIES) this.#directorySyncs.clear();
+      group = new GroupCommit(() => syncDirectory(path));
+      this.#directorySyncs.set(path, group);
+    }
+    return group.submit(null);
   }
 
   #pathOf(key: string): string {
@@ -102,31 +156,6 @@ async function readOrNull(path: string): Promise<Buffer | null> {
     if (isCode(error, 'ENOENT') || isCode(error, 'EISDIR') || isCode(error, 'ENOTDIR')) return null;
     throw error;
   }
-}
-
-async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
-  const directory = dirname(path);
-  const created = await mkdir(directory, { recursive: true });
-  const temp = join(directory, `.${randomBytes(8).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  // A new directory is only durable once its own parent's entry is, up to the first that existed.
-  const directories = [directory];
-  if (created) {
-    for (let dir = directory; dir !== dirname(created); dir = dirname(dir)) directories.push(dirname(dir));
-  }
-  for (const dir of new Set(directories)) await syncDirectory(dir);
 }
 
 async function syncDirectory(path: string): Promise<void> {

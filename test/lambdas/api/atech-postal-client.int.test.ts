@@ -1,3 +1,4 @@
+import { syncCommitted } from '../../../core/db/durability.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
@@ -49,6 +50,7 @@ for (const dialect of DIALECTS) {
         localRoutes: [],
         logger: fixture.logger,
         clock: fixture.ctx.clock,
+        syncAfterChange: () => syncCommitted(fixture.ctx.db, fixture.ctx.dialect),
       });
       front = await startHttpsFront(server.server, 'postern.test');
       restore = redirectGlobalHttps(front.port);
