@@ -101,9 +101,11 @@ export function startQueuePollers(options: QueuePollerOptions): QueuePollers {
       } catch (error) {
         options.logger.error('queue function failed', { function: fn.spec.name, error: String(error) });
       }
-      for (const message of messages) {
-        if (!failed.has(message.id)) await options.queue.delete(queueName, message.receiptHandle);
-      }
+      await Promise.all(
+        messages
+          .filter((message) => !failed.has(message.id))
+          .map((message) => options.queue.delete(queueName, message.receiptHandle)),
+      );
     }
   }
 

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { Row } from '../db/schema.ts';
-import { signMessage } from '../dkim/dkim-signer.ts';
+import { signMessageOffThread } from '../dkim/dkim-signer.ts';
 import { dkimSelector } from '../domains/dns-records.ts';
 import { parseHeaderBlock } from '../mail/header-block.ts';
 
@@ -29,7 +29,7 @@ export async function prepareMessage(
   const withId = headers.some((header) => header.name === 'x-postal-msgid')
     ? raw
     : Buffer.concat([Buffer.from(`X-Postal-MsgID: ${message.token}\r\n`), raw]);
-  const signed = signMessage(withId, await signingIdentity(ctx, message));
+  const signed = await signMessageOffThread(withId, await signingIdentity(ctx, message));
   await ctx.blobs.put(key, signed, { contentType: 'message/rfc822' });
   return { key, needsSmtputf8 };
 }

@@ -37,8 +37,13 @@ class RowLockRemover extends OperationNodeTransformer {
 export class SqliteRowLocksPlugin implements KyselyPlugin {
   readonly #remover = new RowLockRemover();
 
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.#remover.transformNode(args.node);
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    // Walking the whole tree costs more than running most statements, and the clause is only
+    // ever written on the outermost select: every other query passes as it is.
+    const locks =
+      node.kind === 'SelectQueryNode' &&
+      node.endModifiers?.some((modifier) => modifier.modifier && rowLockModifiers.has(modifier.modifier));
+    return locks ? this.#remover.transformNode(node) : node;
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {

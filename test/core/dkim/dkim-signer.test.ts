@@ -7,6 +7,7 @@ import {
   dkimSignatureHeader,
   relaxedBody,
   signMessage,
+  signMessageOffThread,
   toCrlf,
   type DkimSignOptions,
 } from '../../../core/dkim/dkim-signer.ts';
@@ -331,6 +332,12 @@ describe('DKIM signing: the header field and the message', () => {
     const copy = Buffer.from(input);
     assert.deepEqual(signMessage(input, options), signMessage(input, options));
     assert.deepEqual(input, copy);
+  });
+
+  it('gives the same bytes with the RSA operation off the main thread', async () => {
+    const input = Buffer.from('From: a@example.com\nSubject: x\n\nbody\n');
+    assert.deepEqual(await signMessageOffThread(input, options), signMessage(input, options));
+    await assert.rejects(signMessageOffThread(input, { ...options, domain: 'bad domain' }));
   });
 
   it('returns CRLF line endings for an LF-only message', () => {
