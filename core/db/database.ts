@@ -1,5 +1,5 @@
 import { Kysely, sql } from 'kysely';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
@@ -39,6 +39,21 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
 
 /** Creates the MySQL database named in the URL when it does not exist yet. */
 export async function ensureMysqlDatabase(url: string): Promise<void> {
+  await onMysqlServer(url, (connection, name) =>
+    connection.query(`create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`),
+  );
+}
+
+/** Drops the MySQL database named in the URL, if it exists: for tests and benchmarks. */
+export async function dropMysqlDatabase(url: string): Promise<void> {
+  await onMysqlServer(url, (connection, name) => connection.query(`drop database if exists \`${name}\``));
+}
+
+/** Runs `work` on a connection to the server of a MySQL URL, with the database name it gives, checked. */
+async function onMysqlServer(
+  url: string,
+  work: (connection: Connection, name: string) => Promise<unknown>,
+): Promise<void> {
   const parsed = new URL(url);
   const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!name) throw new Error('the MySQL URL names no database');
@@ -51,9 +66,7 @@ export async function ensureMysqlDatabase(url: string): Promise<void> {
     connectTimeout: 5000,
   });
   try {
-    await connection.query(
-      `create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`,
-    );
+    await work(connection, name);
   } finally {
     await connection.end();
   }

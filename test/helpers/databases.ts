@@ -2,8 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createConnection } from 'mysql2/promise';
-import { ensureMysqlDatabase, openDatabase, type DatabaseHandle } from '../../core/db/database.ts';
+import {
+  dropMysqlDatabase,
+  ensureMysqlDatabase,
+  openDatabase,
+  type DatabaseHandle,
+} from '../../core/db/database.ts';
 import { migrateToLatest } from '../../core/db/migrate.ts';
 import { SqlDialect } from '../../core/db/sql-dialect.ts';
 
@@ -33,23 +37,9 @@ export async function freshDatabaseUrl(
       remove: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const name = `postern_test_${randomBytes(6).toString('hex')}`;
-  const url = `${mysqlServer}/${name}`;
+  const url = `${mysqlServer}/postern_test_${randomBytes(6).toString('hex')}`;
   await ensureMysqlDatabase(url);
-  return {
-    url,
-    async remove() {
-      const server = new URL(mysqlServer);
-      const connection = await createConnection({
-        host: server.hostname,
-        port: Number(server.port || 3306),
-        user: decodeURIComponent(server.username || 'root'),
-        password: decodeURIComponent(server.password),
-      });
-      await connection.query(`drop database if exists \`${name}\``);
-      await connection.end();
-    },
-  };
+  return { url, remove: () => dropMysqlDatabase(url) };
 }
 
 export async function freshDatabase(dialect: SqlDialect): Promise<TestDatabase> {
