@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, before, describe, it } from 'node:test';
-import { generate } from 'selfsigned';
+import { testCertificate } from '../../helpers/test-certificate.ts';
 import type { SmtpSendResult, SmtpTarget, SmtpTransport } from '../../../core/ports.ts';
 import { startRemoteMx, type RemoteMx, type RemoteMxOptions } from '../../helpers/remote-mx.ts';
 
@@ -61,15 +61,7 @@ export function smtpTransportContract(label: string, make: SmtpTransportFactory)
     const cleanups: (() => Promise<void>)[] = [];
 
     before(async () => {
-      const now = Date.UTC(2026, 10, 25);
-      const generated = await generate([{ name: 'commonName', value: 'mx.test' }], {
-        keyType: 'rsa',
-        keySize: 2048,
-        algorithm: 'sha256',
-        notBeforeDate: new Date(now - 86_400_000),
-        notAfterDate: new Date(now + 10 * 365 * 86_400_000),
-      });
-      tls = { key: generated.private, cert: generated.cert };
+      tls = await testCertificate('mx.test');
     });
     afterEach(async () => {
       // Transports first (they may QUIT), then the servers.

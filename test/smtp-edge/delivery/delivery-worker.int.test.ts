@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { generate } from 'selfsigned';
+import { testCertificate } from '../../helpers/test-certificate.ts';
 import { DeliveryJob, deliveryQueueName, type SmtpRelay } from '../../../core/delivery/delivery-job.ts';
 import { DeliveryResult, RESULTS_QUEUE } from '../../../core/delivery/delivery-result.ts';
 import { DatabaseQueue } from '../../../core/local/database-queue.ts';
@@ -70,19 +70,7 @@ before(async () => {
     'b.dead.example': { A: ['127.0.0.3'] },
     'nullmx.example': { MX: [{ exchange: '.', priority: 0 }] },
   });
-  const now = Date.UTC(2026, 10, 25);
-  const generated = await generate([{ name: 'commonName', value: 'relay.test' }], {
-    keyType: 'rsa',
-    keySize: 2048,
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now - 86_400_000),
-    notAfterDate: new Date(now + 10 * 365 * 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
-    ],
-  });
-  tls = { key: generated.private, cert: generated.cert };
+  tls = await testCertificate('relay.test', { loopback: true });
 });
 
 after(async () => {

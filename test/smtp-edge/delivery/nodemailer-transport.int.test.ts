@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { afterEach, before, describe, it } from 'node:test';
-import { generate } from 'selfsigned';
+import type { TlsMaterial } from '../../../smtp-edge/tls-certificate.ts';
+import { testCertificate } from '../../helpers/test-certificate.ts';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { SmtpSendResult, SmtpTarget } from '../../../core/ports.ts';
 import { NodemailerTransport } from '../../../smtp-edge/delivery/nodemailer-transport.ts';
@@ -18,27 +19,10 @@ smtpTransportContract('NodemailerTransport', async () => {
   return { transport, cleanup: () => transport.close() };
 });
 
-interface TlsMaterial {
-  key: string;
-  cert: string;
-}
-
 let tls: TlsMaterial;
 
 before(async () => {
-  const now = Date.UTC(2026, 10, 25);
-  const generated = await generate([{ name: 'commonName', value: 'mx.test' }], {
-    keyType: 'rsa',
-    keySize: 2048,
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now - 86_400_000),
-    notAfterDate: new Date(now + 10 * 365 * 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
-    ],
-  });
-  tls = { key: generated.private, cert: generated.cert };
+  tls = await testCertificate('mx.test', { loopback: true });
 });
 
 interface Received {
