@@ -7,6 +7,8 @@ import type { SqlDialect } from './sql-dialect.ts';
 import { openNodeSqlite } from './dialects/node-sqlite.ts';
 import { openMysql } from './dialects/mysql.ts';
 import { SqliteRowLocksPlugin } from './dialects/sqlite-row-locks.ts';
+import { WalSync } from './dialects/wal-sync.ts';
+import { registerWalSync } from './durability.ts';
 
 export type Db = Kysely<Database>;
 
@@ -29,7 +31,17 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
     const sqlite = openNodeSqlite({ path: location });
     const db = new Kysely<Database>({ dialect: sqlite.dialect, plugins: [new SqliteRowLocksPlugin()] });
-    return { db, dialect, destroy: () => db.destroy() };
+    if (location === ':memory:') return { db, dialect, destroy: () => db.destroy() };
+    const walSync = new WalSync(location);
+    registerWalSync(db, walSync);
+    return {
+      db,
+      dialect,
+      async destroy() {
+        await db.destroy();
+        await walSync.close();
+      },
+    };
   }
   const db = new Kysely<Database>({ dialect: openMysql({ url: location }) });
   // Fail now with the driver's reason rather than at the first query.

@@ -1,36 +1,35 @@
-import { sql } from 'kysely';
 import type { Db } from './database.ts';
 import type { SqlDialect } from './sql-dialect.ts';
+import type { WalSync } from './dialects/wal-sync.ts';
 
 // On SQLite, commits are written to the WAL without an fsync (synchronous=NORMAL): a process
 // crash loses none of them, and a crash of the machine loses only a suffix of them, so the
 // database always comes back as it was at some earlier commit, from which every stage redoes
 // its work (they are idempotent). What the outside world is told about must not be in that
 // suffix: queue sends (a 250 or an API `success` rests on the ingest envelope) and management
-// changes. Those go through the two functions below, which make them durable, and with them every
-// commit before them, since the WAL is replayed in order. MySQL commits durably on the server
-// (innodb_flush_log_at_trx_commit=1) and needs neither.
+// changes. Those go through the two functions below, which sync the WAL off the event loop
+// (dialects/wal-sync.ts) and with it every commit before them, since the WAL is replayed in
+// order. MySQL commits durably on the server (innodb_flush_log_at_trx_commit=1) and needs neither.
 
-/** The setting of every SQLite connection outside `durably`. */
+/** The setting of every SQLite connection. */
 export const SQLITE_SYNCHRONOUS = 'normal';
 
-/** Runs `work` on one connection whose commits are durable when they return. */
-export async function durably<T>(db: Db, dialect: SqlDialect, work: (db: Db) => Promise<T>): Promise<T> {
-  if (dialect !== 'sqlite') return work(db);
-  // One connection throughout, so that no other caller's commit runs under the stricter setting
-  // or, worse, ours under the laxer one.
-  return db.connection().execute(async (connection) => {
-    await sql`pragma synchronous = full`.execute(connection);
-    try {
-      return await work(connection);
-    } finally {
-      await sql.raw(`pragma synchronous = ${SQLITE_SYNCHRONOUS}`).execute(connection);
-    }
-  });
+const walSyncs = new WeakMap<Db, WalSync>();
+
+/** Called once by whoever opens a SQLite file: how its commits are made durable. */
+export function registerWalSync(db: Db, walSync: WalSync): void {
+  walSyncs.set(db, walSync);
 }
 
-/** Makes every commit so far durable: on SQLite a checkpoint, which syncs the WAL first. */
+/** Runs `work` and resolves once what it committed is durable. */
+export async function durably<T>(db: Db, dialect: SqlDialect, work: (db: Db) => Promise<T>): Promise<T> {
+  const result = await work(db);
+  await syncCommitted(db, dialect);
+  return result;
+}
+
+/** Makes every commit so far durable. An in-memory SQLite database has nothing to sync. */
 export async function syncCommitted(db: Db, dialect: SqlDialect): Promise<void> {
   if (dialect !== 'sqlite') return;
-  await sql`pragma wal_checkpoint(passive)`.execute(db);
+  await walSyncs.get(db)?.sync();
 }

@@ -1,73 +1,93 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { open, type FileHandle } from 'node:fs/promises';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { Db } from '../../../core/db/database.ts';
+import { openDatabase, type Db } from '../../../core/db/database.ts';
 import { durably, syncCommitted } from '../../../core/db/durability.ts';
 import { freshDatabase, type TestDatabase } from '../../helpers/databases.ts';
 
-// SQLite's synchronous levels: 1 = NORMAL (commits reach the WAL, unsynced), 2 = FULL.
-const synchronousOf = async (db: Db) =>
-  (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]!.synchronous;
+// The syncs themselves are real; the test counts them by wrapping FileHandle#datasync, which
+// is how the WAL is synced (core/db/dialects/wal-sync.ts).
+const probe = await open(import.meta.filename, 'r');
+const fileHandle = Object.getPrototypeOf(probe) as FileHandle;
+await probe.close();
+const realDatasync = fileHandle.datasync;
+let syncs: string[] = [];
+
+const insertRow = (db: Db, body = 'x') =>
+  db
+    .insertInto('queue_messages')
+    .values({ queue: 'q', body, visible_at: 0, receive_count: 0, receipt_handle: null, sent_at: 0 })
+    .execute();
 
 describe('sqlite: durable commits', () => {
   let database: TestDatabase;
   before(async () => {
     database = await freshDatabase('sqlite');
-  });
-  after(() => database.drop());
-
-  it('commits unsynced by default, and synced inside durably() only', async () => {
-    const { db, dialect } = database.handle;
-    assert.equal(await synchronousOf(db), 1);
-    const inside = await durably(db, dialect, (connection) => synchronousOf(connection));
-    assert.equal(inside, 2);
-    assert.equal(await synchronousOf(db), 1);
-  });
-
-  it('keeps the connection to itself, so no other caller commits under its setting', async () => {
-    const { db, dialect } = database.handle;
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const held = durably(db, dialect, async (connection) => {
-      await gate;
-      return synchronousOf(connection);
+    Object.defineProperty(fileHandle, 'datasync', {
+      configurable: true,
+      writable: true,
+      value: function datasync(this: FileHandle) {
+        syncs.push(String(this.fd));
+        return realDatasync.call(this);
+      },
     });
-    let outsideDone = false;
-    const outside = synchronousOf(db).then((level) => {
-      outsideDone = true;
-      return level;
+  });
+  after(async () => {
+    Object.defineProperty(fileHandle, 'datasync', {
+      configurable: true,
+      writable: true,
+      value: realDatasync,
     });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(outsideDone, false, 'a statement outside ran while durably() held the connection');
-    release();
-    assert.equal(await held, 2);
-    assert.equal(await outside, 1);
+    await database.drop();
+  });
+  beforeEach(() => {
+    syncs = [];
   });
 
-  it('restores the default setting when the work fails', async () => {
+  it('commits without a sync of their own (synchronous = NORMAL)', async () => {
+    const { db } = database.handle;
+    const [row] = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows;
+    assert.equal(row!.synchronous, 1);
+    await insertRow(db);
+    assert.equal(syncs.length, 0);
+  });
+
+  it('durably() resolves after the WAL holding its commit was synced', async () => {
     const { db, dialect } = database.handle;
-    await assert.rejects(
-      durably(db, dialect, async () => {
-        throw new Error('boom');
-      }),
-      /boom/,
+    let committed = false;
+    await durably(db, dialect, async (connection) => {
+      await insertRow(connection);
+      committed = true;
+      assert.equal(syncs.length, 0, 'synced before the work committed');
+    });
+    assert.ok(committed);
+    assert.equal(syncs.length, 1);
+  });
+
+  it('shares one sync among the callers that arrive while one runs', async () => {
+    const { db, dialect } = database.handle;
+    await Promise.all(
+      Array.from({ length: 50 }, (_, n) => durably(db, dialect, (c) => insertRow(c, `m${n}`))),
     );
-    assert.equal(await synchronousOf(db), 1);
+    assert.ok(syncs.length >= 1 && syncs.length <= 3, `${syncs.length} syncs for 50 concurrent commits`);
   });
 
-  it('syncCommitted() checkpoints every committed frame of the WAL', async () => {
+  it('syncCommitted() syncs what plain commits left in the WAL', async () => {
     const { db, dialect } = database.handle;
-    await db
-      .insertInto('queue_messages')
-      .values({ queue: 'q', body: 'x', visible_at: 0, receive_count: 0, receipt_handle: null, sent_at: 0 })
-      .execute();
+    await insertRow(db);
     await syncCommitted(db, dialect);
-    const [state] = (
-      await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(passive)`.execute(
-        db,
-      )
-    ).rows;
-    assert.equal(state!.busy, 0);
-    assert.equal(state!.log, state!.checkpointed);
+    assert.equal(syncs.length, 1);
+  });
+
+  it('an in-memory database has nothing to sync', async () => {
+    const memory = await openDatabase('sqlite::memory:');
+    try {
+      await sql`create table t (x integer)`.execute(memory.db);
+      await durably(memory.db, memory.dialect, (db) => sql`insert into t values (1)`.execute(db));
+      assert.equal(syncs.length, 0);
+    } finally {
+      await memory.destroy();
+    }
   });
 });

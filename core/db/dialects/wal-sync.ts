@@ -1,0 +1,48 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { GroupCommit } from '../../local/group-commit.ts';
+
+/**
+ * Makes a SQLite database's committed transactions durable by syncing its write-ahead log from
+ * libuv's thread pool, rather than by `synchronous = FULL`, whose fsync inside each commit holds
+ * the event loop (node:sqlite is synchronous). A commit under `synchronous = NORMAL` has written
+ * its frames to the WAL file; once that file's data is synced, the commit survives a machine
+ * crash exactly as a FULL commit would, and so does every commit before it (the WAL is replayed
+ * in order). Callers who arrive while a sync runs share the next one.
+ */
+export class WalSync {
+  readonly #path: string;
+  #handle: Promise<FileHandle> | null = null;
+  readonly #syncs = new GroupCommit<null>(() => this.#sync());
+
+  /** `databasePath` is the database file; its log is `<path>-wal`, as SQLite names it. */
+  constructor(databasePath: string) {
+    this.#path = `${databasePath}-wal`;
+  }
+
+  /** Resolves once every transaction committed before the call is on disk. */
+  sync(): Promise<void> {
+    return this.#syncs.submit(null);
+  }
+
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = null;
+    await (await handle?.catch(() => null))?.close();
+  }
+
+  async #sync(): Promise<void> {
+    // The log lives as long as a connection is open (a checkpoint rewinds it, keeping the file),
+    // so one descriptor serves throughout; fdatasync flushes the file, whichever descriptor wrote.
+    this.#handle ??= open(this.#path, 'r');
+    let handle: FileHandle;
+    try {
+      handle = await this.#handle;
+    } catch (error) {
+      this.#handle = null;
+      // No log yet: nothing has been committed in WAL mode, so nothing awaits a sync.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await handle.datasync();
+  }
+}
