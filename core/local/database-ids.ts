@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.ts';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import type { SqlDialect } from '../db/sql-dialect.ts';
@@ -59,7 +60,7 @@ export class DatabaseIds implements Ids {
     const limit = 256 - (256 % alphabet.length);
     let token = '';
     while (token.length < length) {
-      for (const byte of randomBytes(Math.ceil((length - token.length) * 1.3) + 4)) {
+      for (const byte of pooledRandomBytes(Math.ceil((length - token.length) * 1.3) + 4)) {
         if (byte >= limit) continue;
         token += alphabet[byte % alphabet.length];
         if (token.length === length) break;

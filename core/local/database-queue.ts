@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
@@ -6,6 +5,7 @@ import { durably } from '../db/durability.ts';
 import type { SqlDialect } from '../db/sql-dialect.ts';
 import type { Clock, Queue, QueueDepth, QueueMessage, QueueSendOptions } from '../ports.ts';
 import { GroupCommit } from './group-commit.ts';
+import { pooledRandomBytes } from './random-pool.ts';
 
 /**
  * What the queue needs to know of each queue. The same shape as the topology's QueueSpec plus its
@@ -277,7 +277,7 @@ export class DatabaseQueue implements Queue {
       }
       const messages: QueueMessage[] = [];
       for (const row of live) {
-        const receiptHandle = randomBytes(24).toString('base64url');
+        const receiptHandle = pooledRandomBytes(24).toString('base64url');
         await trx
           .updateTable('queue_messages')
           .set({

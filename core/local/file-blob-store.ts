@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { BlobObject, BlobPutOptions, BlobStore } from '../ports.ts';
 import { GroupCommit } from './group-commit.ts';
+import { pooledRandomBytes } from './random-pool.ts';
 
 // Directories whose fsyncs are being grouped; past this many (a new day's folder each day), the
 // idle ones are forgotten.
@@ -73,7 +74,7 @@ export class FileBlobStore implements BlobStore {
 
   async #writeDurably(path: string, bytes: Uint8Array): Promise<void> {
     const directory = dirname(path);
-    const temp = join(directory, `.${randomBytes(8).toString('hex')}.tmp`);
+    const temp = join(directory, `.${pooledRandomBytes(8).toString('hex')}.tmp`);
     // The folder usually exists: create it only when the first open says it does not.
     let created: string | undefined;
     let handle: FileHandle;
