@@ -54,8 +54,10 @@ export interface QueuePollers {
 export function startQueuePollers(options: QueuePollerOptions): QueuePollers {
   let running = true;
   const wakers = new Map<string, Set<() => void>>();
+  // One idle poller per send: the rest would find nothing left, and each empty receive is a
+  // transaction. A poller that is busy receives again as soon as it is done anyway.
   const unsubscribe = options.queue.onSend((queue) => {
-    for (const wake of wakers.get(queue) ?? []) wake();
+    wakers.get(queue)?.values().next().value?.();
   });
   const idleMs = options.idleMs ?? 1000;
 
