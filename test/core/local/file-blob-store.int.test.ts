@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,35 @@ void describe('FileBlobStore beyond the contract', () => {
       assert.equal(first?.etag, md5('v1'));
       assert.equal(second?.etag, md5('v2'));
       assert.equal(third, null);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('keeps bodies above the synchronous-I/O limit byte for byte (written and read asynchronously)', async () => {
+    const dir = await tempDir();
+    try {
+      const store = new FileBlobStore(dir);
+      for (const size of [256 * 1024, 256 * 1024 + 1, 3 * 1024 * 1024 + 7]) {
+        const body = randomBytes(size);
+        const put = await store.put(`raw/${size}.eml`, body);
+        const got = await store.get(`raw/${size}.eml`);
+        assert.ok(got && got !== 'not-modified');
+        assert.equal(Buffer.compare(Buffer.from(got.body), body), 0, `${size} bytes`);
+        assert.equal(got.etag, put?.etag);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('answers null for a key that names a folder of other keys', async () => {
+    const dir = await tempDir();
+    try {
+      const store = new FileBlobStore(dir);
+      await store.put('raw/2026/a.eml', 'x');
+      assert.equal(await store.get('raw/2026'), null);
+      assert.equal(await store.get('raw/2026/a.eml/deeper'), null);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
