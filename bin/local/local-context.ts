@@ -44,6 +44,8 @@ export const localQueueSpecsOf = (config: LocalConfig): QueueSpec[] =>
 export interface LocalContext {
   ctx: AppContext;
   queue: DatabaseQueue;
+  /** The same store as ctx.blobs, with what only the local one does (expiry by prefix). */
+  blobs: FileBlobStore;
   /** Shared by the SMTP edge and the send API; every snapshot written here is offered to it at once. */
   snapshots: SnapshotReader;
 }
@@ -86,5 +88,5 @@ export async function createLocalContext(
     policyIndex: () => snapshots.current(),
     allowPrivateTargets: config.allowPrivateTargets,
   };
-  return { ctx, queue, snapshots };
+  return { ctx, queue, blobs, snapshots };
 }

@@ -8,8 +8,10 @@ import { syncCommitted } from '../../core/db/durability.ts';
 import { migrateToLatest } from '../../core/db/migrate.ts';
 import type { Clock, Logger } from '../../core/ports.ts';
 import { startEdge, type Edge } from '../../smtp-edge/edge.ts';
+import { CLAIM_PREFIX, CLAIM_RETENTION_DAYS } from '../../smtp-edge/delivery/delivery-worker.ts';
 import { functions } from '../../lambdas/topology.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { startBlobExpiry } from './blob-expiry.ts';
 import { DatabaseUnreachableError } from './database-unreachable.ts';
 import { loadFunctions } from './function-loader.ts';
 import { startHttpServer, type LocalHttpServer } from './http-server.ts';
@@ -64,7 +66,12 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
     cleanups.push(() => database.destroy());
     await migrateToLatest(database.db, database.dialect);
 
-    const { ctx, queue, snapshots } = await createLocalContext(config, database, logger, options.clock);
+    const { ctx, queue, blobs, snapshots } = await createLocalContext(
+      config,
+      database,
+      logger,
+      options.clock,
+    );
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
     // Pools first: the sample organization made on first start gets the default pool.
@@ -112,6 +119,13 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
     cleanups.push(() => pollers.stop());
     const timers: Timers = startTimers(loaded, logger);
     cleanups.push(() => timers.stop());
+    const expiry = startBlobExpiry({
+      blobs,
+      rules: [{ prefix: CLAIM_PREFIX, afterDays: CLAIM_RETENTION_DAYS }],
+      clock: ctx.clock,
+      logger,
+    });
+    cleanups.push(() => expiry.stop());
     const http: LocalHttpServer = await startHttpServer({
       host: config.httpHost,
       port: config.httpPort,

@@ -5,13 +5,16 @@ import {
   fsync,
   mkdir,
   open,
+  opendir,
   openSync,
   readFile,
   readFileSync,
   rename,
+  stat,
   unlink,
   write,
   writeSync,
+  type Dir,
 } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,6 +37,8 @@ const MAX_GROUPED_DIRECTORIES = 256;
 const SYNC_IO_LIMIT = 256 * 1024;
 
 const openAsync = promisify(open);
+const opendirAsync = promisify(opendir);
+const statAsync = promisify(stat);
 const mkdirAsync = promisify(mkdir);
 const renameAsync = promisify(rename);
 const unlinkAsync = promisify(unlink);
@@ -102,6 +107,41 @@ export class FileBlobStore implements BlobStore {
       }
       await this.#syncDirectory(dirname(path));
     });
+  }
+
+  /**
+   * Deletes the blobs under `prefix` (a folder of keys, ending in '/') last written before
+   * `before` (epoch ms), as an S3 lifecycle rule expires objects: the local stand-in for one.
+   * Resolves with how many went. The deletes are not synced: one that a crash undoes is swept again.
+   */
+  async expire(prefix: string, before: number): Promise<number> {
+    if (!prefix.endsWith('/')) throw new RangeError(`a prefix ends in '/', not ${JSON.stringify(prefix)}`);
+    const folder = this.#pathOf(prefix.slice(0, -1));
+    let entries: Dir;
+    try {
+      entries = await opendirAsync(folder);
+    } catch (error) {
+      if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return 0;
+      throw error;
+    }
+    let removed = 0;
+    // One entry at a time: the folder may hold millions, which a list would keep in memory.
+    for await (const entry of entries) {
+      if (!entry.isFile() || entry.name.startsWith('.')) continue;
+      const key = `${prefix}${entry.name}`;
+      const path = join(folder, entry.name);
+      // Under the key's lock, and the age read again there: a put may just have replaced the file.
+      const gone = await this.#exclusive(key, async () => {
+        const stats = await statAsync(path).catch(() => null);
+        if (!stats || stats.mtimeMs >= before) return false;
+        await unlinkAsync(path).catch((error: unknown) => {
+          if (!isCode(error, 'ENOENT')) throw error;
+        });
+        return true;
+      });
+      if (gone) removed += 1;
+    }
+    return removed;
   }
 
   async #writeDurably(path: string, bytes: Uint8Array): Promise<void> {

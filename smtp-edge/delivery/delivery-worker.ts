@@ -52,7 +52,7 @@ import { DestinationLimiter, SlotWaitAborted, type SlotOutcome } from './destina
 // no crash after that write can send the message again; only a crash between the 250 and the
 // write can. A failure before any SMTP traffic hands the claim back (lease set to
 // zero) so the next receive can go ahead at once. Claims are small and never deleted by the
-// worker (a late duplicate must still find them): expire the `claims/` prefix after a few days.
+// worker (a late duplicate must still find them); they expire after CLAIM_RETENTION_DAYS.
 
 export interface DeliveryWorkerOptions {
   queue: Queue;
@@ -126,7 +126,15 @@ type Settings = z.infer<typeof Settings>;
 const MAX_RECEIVE = 10;
 const MAX_VISIBILITY_SECONDS = 43_200;
 
-export const claimKey = (messageId: number, attempt: number): string => `claims/${messageId}-${attempt}`;
+export const CLAIM_PREFIX = 'claims/';
+export const claimKey = (messageId: number, attempt: number): string =>
+  `${CLAIM_PREFIX}${messageId}-${attempt}`;
+
+/**
+ * How long a claim outlives its attempt. A late duplicate of a job can only come from a queue,
+ * and SQS keeps no message longer than 14 days; the local queue's jobs are taken long before.
+ */
+export const CLAIM_RETENTION_DAYS = 14;
 
 export const DeliveryClaim = z.discriminatedUnion('state', [
   z.object({

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FileBlobStore } from '../../../core/local/file-blob-store.ts';
+import { startBlobExpiry } from '../../../bin/local/blob-expiry.ts';
+import { ManualClock } from '../../fakes/manual-clock.ts';
+import { MemoryLogger } from '../../fakes/memory-logger.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe('local blob expiry', () => {
+  it('sweeps each rule on its interval, by the clock it is given', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'postern-expiry-'));
+    const blobs = new FileBlobStore(dir);
+    const clock = new ManualClock(Date.now());
+    const logger = new MemoryLogger();
+    await blobs.put('claims/7-1', '{}');
+    await blobs.put('claims/8-1', '{}');
+    const written = new Date(clock.now() - DAY_MS);
+    await utimes(join(dir, 'claims', '7-1'), written, written);
+    const expiry = startBlobExpiry({
+      blobs,
+      rules: [{ prefix: 'claims/', afterDays: 14 }],
+      clock,
+      logger,
+      intervalMs: 20,
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(await blobs.get('claims/7-1'), 'a day-old claim outlives a 14-day rule');
+      clock.advance(14 * DAY_MS);
+      for (let waited = 0; waited < 5000 && (await blobs.get('claims/7-1')); waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(await blobs.get('claims/7-1'), null, 'expired once 14 days old by the clock');
+      assert.ok(await blobs.get('claims/8-1'), 'a claim written now has 14 days to go');
+      assert.ok(logger.has('info', 'expired blobs', { prefix: 'claims/', removed: 1 }));
+    } finally {
+      await expiry.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
