@@ -9,8 +9,8 @@ import {
 } from './accepted-message.ts';
 
 // The accept step shared by the SMTP edge and the send API (ARCHITECTURE principles 1 and 2):
-// ids leased, the raw message written once, one pointer per recipient so the API can answer for
-// it before ingest has written a row, then one envelope per server on the ingest queue. When
+// ids leased, the raw message written once beside one pointer per recipient (so the API can
+// answer for it before ingest has written a row), then one envelope per server on the ingest queue. When
 // this resolves the message is durable; the caller may answer 250 or `success`. Nothing here
 // reads the database except through ids.messageId(), which leases ids a block at a time.
 
@@ -109,21 +109,27 @@ export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput)
       tag: input.tag,
     } satisfies AcceptedMessage),
   );
-  // An envelope on the queue with its blob missing would lose the message; the reverse (a blob
-  // with no envelope, when a step below fails) is only garbage for retention.
-  const stored = await blobs.put(rawKey, input.raw, { contentType: 'message/rfc822' });
-  if (!stored) throw new Error(`blob store refused an unconditional put of ${rawKey}`);
   const pointers = envelopes.flatMap((envelope) => envelope.recipients.map((r) => pointerOf(envelope, r)));
+  const put = async (key: string, body: Uint8Array | string, contentType: string) => {
+    const written = await blobs.put(key, body, { contentType });
+    if (!written) throw new Error(`blob store refused an unconditional put of ${key}`);
+  };
   try {
-    await Promise.all(
-      pointers.map(async (pointer) => {
-        const key = acceptedPointerKey(pointer.messageId);
-        const written = await blobs.put(key, JSON.stringify(pointer), { contentType: 'application/json' });
-        if (!written) throw new Error(`blob store refused an unconditional put of ${key}`);
-      }),
-    );
-    // One batch, so a transaction for several servers is queued in one call or not at all, as
-    // far as the adapter can make it so.
+    // The raw message and the pointers at once: each waits for its own sync, and the accept for
+    // the slowest rather than for their sum. All settle before anything is undone, so no pointer
+    // can land after the clean-up below.
+    const writes = await Promise.allSettled([
+      put(rawKey, input.raw, 'message/rfc822'),
+      ...pointers.map((pointer) =>
+        put(acceptedPointerKey(pointer.messageId), JSON.stringify(pointer), 'application/json'),
+      ),
+    ]);
+    const failed = writes.find((write) => write.status === 'rejected');
+    if (failed) throw failed.reason;
+    // Only now the envelopes: one on the queue with its blob missing would lose the message (the
+    // reverse, a blob with no envelope when this fails, is only garbage for retention). One
+    // batch, so a transaction for several servers is queued in one call or not at all, as far
+    // as the adapter can make it so.
     await queue.sendBatch(
       INGEST_QUEUE,
       envelopes.map((envelope) => JSON.stringify(envelope)),
