@@ -49,7 +49,7 @@ void describe('acceptMessage', () => {
     deps = { blobs, queue, ids, clock: new ManualClock(NOW), logger };
   });
 
-  void it('writes the raw message, then a pointer per recipient, then queues the envelope', async () => {
+  void it('writes the raw message and a pointer per recipient, then queues the envelope', async () => {
     const order: string[] = [];
     const put = blobs.put.bind(blobs);
     blobs.put = (key, body, options) => (order.push(`put ${key}`), put(key, body, options));
@@ -122,6 +122,18 @@ void describe('acceptMessage', () => {
       blobs.keys().filter((key) => !key.startsWith('raw/')),
       [],
     );
+  });
+
+  void it('undoes only once every write has settled, so a slow pointer cannot land after the clean-up', async () => {
+    const put = blobs.put.bind(blobs);
+    blobs.put = async (key, body, options) => {
+      if (key === acceptedPointerKey(701)) throw new Error('disk full');
+      if (key === acceptedPointerKey(700)) await new Promise((resolve) => setTimeout(resolve, 30));
+      return put(key, body, options);
+    };
+    await assert.rejects(acceptMessage(deps, input()), /disk full/);
+    assert.deepEqual(queue.sent(INGEST_QUEUE), []);
+    assert.equal(await findAcceptedPointer(blobs, 700), null);
   });
 
   void it('removes its pointers when the queue fails, so no id answers Pending for nothing', async () => {
