@@ -1,9 +1,14 @@
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../core/ports.ts';
 
-// SMTP AUTH failures counted in memory per client address and per username. The edge has no
-// database (ARCHITECTURE principle 1), so each edge task counts its own; a guesser spread over
-// tasks gets at most `maxFailures` tries per window from each.
+// SMTP AUTH failures counted in memory per client address, an IPv6 /64 counting as one. The edge
+// has no database (ARCHITECTURE principle 1), so each edge task counts its own; a guesser spread
+// over tasks gets at most `maxFailures` tries per window from each.
+//
+// Not per username: the username is ignored, as in Postal (the password is the credential key,
+// found by its hash), so a guesser can vary it freely and counting it protects nothing, while it
+// would let anyone lock every client out of a well-known username, such as the `org/server`
+// that the setup help suggests.
 
 export interface AuthThrottleOptions {
   clock: Clock;
@@ -41,26 +46,20 @@ export class AuthThrottle {
     this.#maxKeys = maxKeys;
   }
 
-  /** The keys an AUTH attempt is counted under. */
-  static keys(clientIp: string, username: string | undefined): string[] {
-    const keys = [`ip:${addressKey(clientIp)}`];
-    const user = username?.trim().toLowerCase();
-    if (user) keys.push(`user:${user}`);
-    return keys;
+  /** The key an AUTH attempt from `clientIp` is counted under. */
+  static key(clientIp: string): string {
+    return `ip:${addressKey(clientIp)}`;
   }
 
-  isBlocked(keys: readonly string[]): boolean {
-    return keys.some((key) => this.#recent(key).length >= this.#maxFailures);
+  isBlocked(key: string): boolean {
+    return this.#recent(key).length >= this.#maxFailures;
   }
 
-  recordFailure(keys: readonly string[]): void {
-    const now = this.#clock.now();
-    for (const key of keys) {
-      const times = [...this.#recent(key), now].slice(-this.#maxFailures);
-      // Delete first so the key moves to the end of the insertion order (most recent).
-      this.#failures.delete(key);
-      this.#failures.set(key, times);
-    }
+  recordFailure(key: string): void {
+    const times = [...this.#recent(key), this.#clock.now()].slice(-this.#maxFailures);
+    // Delete first so the key moves to the end of the insertion order (most recent).
+    this.#failures.delete(key);
+    this.#failures.set(key, times);
     while (this.#failures.size > this.#maxKeys) {
       const oldest = this.#failures.keys().next();
       if (oldest.done) break;

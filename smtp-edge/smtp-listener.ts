@@ -108,8 +108,8 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
 
     onAuth(auth, session, callback) {
       const log = sessionLog(session);
-      const keys = AuthThrottle.keys(session.remoteAddress, auth.username);
-      if (throttle.isBlocked(keys)) {
+      const key = AuthThrottle.key(session.remoteAddress);
+      if (throttle.isBlocked(key)) {
         log.warn('smtp auth throttled', { clientIp: session.remoteAddress, username: auth.username });
         return callback(replyError(REPLIES.tooManyAuthFailures));
       }
@@ -118,7 +118,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
         password: auth.password ?? '',
       });
       if (!decision.ok) {
-        if (decision.reply === REPLIES.invalidCredential) throttle.recordFailure(keys);
+        if (decision.reply === REPLIES.invalidCredential) throttle.recordFailure(key);
         log.warn('smtp auth refused', { code: decision.reply.code, reason: decision.reply.message });
         return callback(replyError(decision.reply));
       }
