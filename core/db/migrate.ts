@@ -3,10 +3,14 @@ import type { Db } from './database.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 import type { MigrationStep } from './migration-steps.ts';
 import { initialSchema } from './migrations/001-initial.ts';
+import { queueReceiptIndex } from './migrations/002-queue-receipt-index.ts';
 
 // Files in the order they shipped; each is a list of steps named by file and position, so the
 // names sort in the order they must run.
-const files: ReadonlyArray<readonly [string, readonly MigrationStep[]]> = [['001', initialSchema]];
+const files: ReadonlyArray<readonly [string, readonly MigrationStep[]]> = [
+  ['001', initialSchema],
+  ['002', queueReceiptIndex],
+];
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   const migrations: Record<string, Migration> = {};

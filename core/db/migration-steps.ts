@@ -72,13 +72,32 @@ export function createIndex(table: string, columns: readonly string[]): Migratio
     async up(db, dialect) {
       if (dialect === 'mysql') {
         // Aurora MySQL 3 has no CREATE INDEX IF NOT EXISTS, so look first.
-        const existing = await sql<{ n: number }>`select count(*) as n from information_schema.statistics
-          where table_schema = database() and table_name = ${table} and index_name = ${name}`.execute(db);
-        if (Number(existing.rows[0]?.n) > 0) return;
+        if (await mysqlIndexExists(db, table, name)) return;
         await sql.raw(`create index ${name} on ${table} (${columns.join(', ')})`).execute(db);
         return;
       }
       await sql.raw(`create index if not exists ${name} on ${table} (${columns.join(', ')})`).execute(db);
+    },
+  };
+}
+
+async function mysqlIndexExists(db: Kysely<unknown>, table: string, name: string): Promise<boolean> {
+  const existing = await sql<{ n: number }>`select count(*) as n from information_schema.statistics
+    where table_schema = database() and table_name = ${table} and index_name = ${name}`.execute(db);
+  return Number(existing.rows[0]?.n) > 0;
+}
+
+export function dropIndex(table: string, columns: readonly string[]): MigrationStep {
+  const name = `${table}_${columns.join('_')}_index`;
+  return {
+    name: `drop-index-${name}`,
+    async up(db, dialect) {
+      if (dialect === 'mysql') {
+        if (!(await mysqlIndexExists(db, table, name))) return;
+        await sql.raw(`drop index ${name} on ${table}`).execute(db);
+        return;
+      }
+      await sql.raw(`drop index if exists ${name}`).execute(db);
     },
   };
 }
