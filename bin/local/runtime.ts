@@ -132,8 +132,8 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       functions: loaded,
       logger,
       clock: ctx.clock,
-      // The send API's one write is its queue send, durable already; a checkpoint per message
-      // would cost more than the rest of its work.
+      // The send API's one write is its queue send, durable already; a second WAL sync per
+      // message would only add a wait to its answer.
       syncAfterChange: async (fn) => {
         if (fn !== 'api') await syncCommitted(database.db, database.dialect);
       },

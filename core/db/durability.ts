@@ -11,9 +11,6 @@ import type { WalSync } from './dialects/wal-sync.ts';
 // (dialects/wal-sync.ts) and with it every commit before them, since the WAL is replayed in
 // order. MySQL commits durably on the server (innodb_flush_log_at_trx_commit=1) and needs neither.
 
-/** The setting of every SQLite connection. */
-export const SQLITE_SYNCHRONOUS = 'normal';
-
 const walSyncs = new WeakMap<Db, WalSync>();
 
 /** Called once by whoever opens a SQLite file: how its commits are made durable. */

@@ -65,8 +65,11 @@ export function createTable(spec: TableSpec): MigrationStep {
   };
 }
 
+const indexName = (table: string, columns: readonly string[]): string =>
+  `${table}_${columns.join('_')}_index`;
+
 export function createIndex(table: string, columns: readonly string[]): MigrationStep {
-  const name = `${table}_${columns.join('_')}_index`;
+  const name = indexName(table, columns);
   return {
     name: `index-${name}`,
     async up(db, dialect) {
@@ -88,7 +91,7 @@ async function mysqlIndexExists(db: Kysely<unknown>, table: string, name: string
 }
 
 export function dropIndex(table: string, columns: readonly string[]): MigrationStep {
-  const name = `${table}_${columns.join('_')}_index`;
+  const name = indexName(table, columns);
   return {
     name: `drop-index-${name}`,
     async up(db, dialect) {

@@ -197,8 +197,11 @@ export class DatabaseQueue implements Queue {
 
   async #deleteAll(items: { queue: string; receiptHandle: string }[]): Promise<void> {
     const byQueue = new Map<string, string[]>();
-    for (const { queue, receiptHandle } of items)
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), receiptHandle]);
+    for (const { queue, receiptHandle } of items) {
+      const handles = byQueue.get(queue) ?? [];
+      handles.push(receiptHandle);
+      byQueue.set(queue, handles);
+    }
     const statements = [...byQueue].flatMap(([queue, handles]) =>
       chunk(handles, ROWS_PER_STATEMENT).map((part) => ({ queue, handles: part })),
     );

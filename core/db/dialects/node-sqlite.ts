@@ -1,6 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import { SQLITE_SYNCHRONOUS } from '../durability.ts';
 
 // Kysely's SqliteDialect is written against better-sqlite3's shape; node:sqlite differs in two
 // ways this adapter bridges: parameters are spread rather than passed as an array, and there is
@@ -27,7 +26,7 @@ export function openNodeSqlite(options: NodeSqliteOptions): { dialect: SqliteDia
   // WAL lets readers run beside the writer. Commits are not synced one by one: the ones the
   // outside world hears of are made durable in groups (core/db/durability.ts says why that is safe).
   raw.exec('pragma journal_mode = wal');
-  raw.exec(`pragma synchronous = ${SQLITE_SYNCHRONOUS}`);
+  raw.exec('pragma synchronous = normal');
   raw.exec('pragma foreign_keys = off');
   const cache = new Map<string, SqliteStatement>();
   const database: SqliteDatabase = {

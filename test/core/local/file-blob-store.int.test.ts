@@ -9,15 +9,24 @@ import { blobStoreContract } from '../ports/blob-store.contract.ts';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'postern-blobs-'));
 
+/** Runs `work` in a new temporary directory, removed afterwards whatever happens. */
+async function inTempDir(work: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await tempDir();
+  try {
+    await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 blobStoreContract('FileBlobStore', async () => {
   const dir = await tempDir();
   return { store: new FileBlobStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
 void describe('FileBlobStore beyond the contract', () => {
-  void it('keeps each blob as a file at its key under the root, with no temp files left', async () => {
-    const dir = await tempDir();
-    try {
+  void it('keeps each blob as a file at its key under the root, with no temp files left', () =>
+    inTempDir(async (dir) => {
       const store = new FileBlobStore(join(dir, 'blobs'));
       await store.put('raw/2026/11/25/123.eml', 'one');
       await store.put('raw/2026/11/25/123.eml', 'two');
@@ -28,25 +37,17 @@ void describe('FileBlobStore beyond the contract', () => {
         files.filter((name) => name.endsWith('.tmp')),
         [],
       );
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('gives the hex MD5 of the content as etag', async () => {
-    const dir = await tempDir();
-    try {
+  void it('gives the hex MD5 of the content as etag', () =>
+    inTempDir(async (dir) => {
       const store = new FileBlobStore(dir);
       const put = await store.put('a', 'hello');
       assert.equal(put?.etag, createHash('md5').update('hello').digest('hex'));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('refuses keys that escape the root or have empty segments', async () => {
-    const dir = await tempDir();
-    try {
+  void it('refuses keys that escape the root or have empty segments', () =>
+    inTempDir(async (dir) => {
       const store = new FileBlobStore(join(dir, 'root'));
       for (const key of [
         '',
@@ -64,14 +65,10 @@ void describe('FileBlobStore beyond the contract', () => {
         await assert.rejects(store.delete(key), RangeError, JSON.stringify(key));
       }
       assert.deepEqual(await readdir(dir), []);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('applies writes to one key in call order, so a conditional put sees the put before it', async () => {
-    const dir = await tempDir();
-    try {
+  void it('applies writes to one key in call order, so a conditional put sees the put before it', () =>
+    inTempDir(async (dir) => {
       const store = new FileBlobStore(dir);
       const md5 = (text: string) => createHash('md5').update(text).digest('hex');
       // Started together: without the per-key lock the conditional put would read before the
@@ -84,14 +81,10 @@ void describe('FileBlobStore beyond the contract', () => {
       assert.equal(first?.etag, md5('v1'));
       assert.equal(second?.etag, md5('v2'));
       assert.equal(third, null);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('keeps bodies above the synchronous-I/O limit byte for byte (written and read asynchronously)', async () => {
-    const dir = await tempDir();
-    try {
+  void it('keeps bodies above the synchronous-I/O limit byte for byte (written and read asynchronously)', () =>
+    inTempDir(async (dir) => {
       const store = new FileBlobStore(dir);
       for (const size of [256 * 1024, 256 * 1024 + 1, 3 * 1024 * 1024 + 7]) {
         const body = randomBytes(size);
@@ -101,26 +94,18 @@ void describe('FileBlobStore beyond the contract', () => {
         assert.equal(Buffer.compare(Buffer.from(got.body), body), 0, `${size} bytes`);
         assert.equal(got.etag, put?.etag);
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('answers null for a key that names a folder of other keys', async () => {
-    const dir = await tempDir();
-    try {
+  void it('answers null for a key that names a folder of other keys', () =>
+    inTempDir(async (dir) => {
       const store = new FileBlobStore(dir);
       await store.put('raw/2026/a.eml', 'x');
       assert.equal(await store.get('raw/2026'), null);
       assert.equal(await store.get('raw/2026/a.eml/deeper'), null);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  void it('expires the blobs of a prefix written before a time, and nothing else', async () => {
-    const dir = await tempDir();
-    try {
+  void it('expires the blobs of a prefix written before a time, and nothing else', () =>
+    inTempDir(async (dir) => {
       const store = new FileBlobStore(dir);
       const now = Date.now();
       const age = async (key: string, days: number) => {
@@ -140,8 +125,5 @@ void describe('FileBlobStore beyond the contract', () => {
       assert.equal(await store.expire('claims/', cutoff), 0);
       assert.equal(await store.expire('nothing-here/', cutoff), 0);
       await assert.rejects(store.expire('claims', cutoff), RangeError);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
