@@ -82,11 +82,11 @@ if (args.help) {
   --only a,b            some of: api, api-fixed, smtp-reuse, smtp-single, e2e, e2e-latency, sessions
   --platform-env K=V    extra environment for every platform process (repeatable), for
                         experiments such as UV_THREADPOOL_SIZE=32 or POSTERN_LOG_LEVEL=warn
-  --experiment a,b      not a valid configuration, for sizing proposals only: blob-nosync
-                        (FileBlobStore without fsync)
+  --experiment a,b      not a valid configuration, for sizing proposals only: nosync
+                        (no fsync or fdatasync through a FileHandle: blob files, WAL syncs)
   --profile             run each platform with --cpu-prof and print where its time went
   --diagnose            count and time SQL statements, blob-store calls and event-loop delay
-                        per accepted message (a preload wraps node:sqlite and FileBlobStore;
+                        per accepted message (a preload wraps node:sqlite and SqliteBlobStore;
                         it slows the platform a little, so keep it apart from the figures)
 
 Needs Debian's postfix (smtp-source, smtp-sink; the daemon itself not running) and wrk.`);

@@ -5,7 +5,7 @@
 // BENCH_DIAGNOSTICS_FILE at the end of the parent's window (see SIGUSR2 below). It also follows
 // each queue (messages sent, completed, time waiting, time in hand), which shows the stage that
 // holds the pipeline back. Queue times use the wall clock, as the queue's sentAt does. It wraps methods of node:sqlite and of
-// FileBlobStore from outside; nothing in the platform's code changes. Statement times are the
+// SqliteBlobStore from outside; nothing in the platform's code changes. Statement times are the
 // time the (synchronous) call held the event loop, so a commit's fsync is in its `commit`.
 
 import { writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { open } from 'node:fs/promises';
 import { DatabaseSync, StatementSync } from 'node:sqlite';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DatabaseQueue } from '../../core/local/database-queue.ts';
-import { FileBlobStore } from '../../core/local/file-blob-store.ts';
+import { SqliteBlobStore } from '../../core/local/sqlite-blob-store.ts';
 import type { QueueMessage } from '../../core/ports.ts';
 
 export interface TimedCalls {
@@ -71,15 +71,19 @@ function shapeOf(text: string): string {
 }
 
 // Experiments (--experiment), to size a proposal before anyone writes it; none is a valid way to
-// run the platform. blob-nosync: FileBlobStore's fsyncs become no-ops (the bound on what fewer or
-// grouped fsyncs could save).
+// run the platform. nosync: every fsync and fdatasync through a FileHandle (the blob files', the
+// WAL syncs of both SQLite files) becomes a no-op: the bound on what fewer syncs could save.
 const experiments = new Set((process.env.BENCH_EXPERIMENTS ?? '').split(',').filter(Boolean));
-if (experiments.has('blob-nosync')) {
+if (experiments.has('nosync')) {
   // FileHandle is not exported; its prototype is reached through a handle.
   const handle = await open('/dev/null', 'r');
-  const prototype = Object.getPrototypeOf(handle) as { sync: () => Promise<void> };
+  const prototype = Object.getPrototypeOf(handle) as {
+    sync: () => Promise<void>;
+    datasync: () => Promise<void>;
+  };
   await handle.close();
   prototype.sync = async () => undefined;
+  prototype.datasync = async () => undefined;
 }
 
 const statementSql = new WeakMap<StatementSync, string>();
@@ -107,9 +111,9 @@ for (const method of ['run', 'all', 'get', 'iterate'] as const) {
 
 const prefix = (key: string): string => key.split('/')[0] ?? key;
 for (const method of ['put', 'get', 'delete'] as const) {
-  const original = FileBlobStore.prototype[method] as (...args: unknown[]) => Promise<unknown>;
-  (FileBlobStore.prototype as unknown as Record<string, unknown>)[method] = async function (
-    this: FileBlobStore,
+  const original = SqliteBlobStore.prototype[method] as (...args: unknown[]) => Promise<unknown>;
+  (SqliteBlobStore.prototype as unknown as Record<string, unknown>)[method] = async function (
+    this: SqliteBlobStore,
     key: string,
     ...rest: unknown[]
   ) {

@@ -1,4 +1,3 @@
-import type { FileBlobStore } from '../../core/local/file-blob-store.ts';
 import type { Clock, Logger } from '../../core/ports.ts';
 
 // The local stand-in for the blob bucket's lifecycle rules: blobs under a prefix are deleted
@@ -10,7 +9,7 @@ export interface BlobExpiryRule {
 }
 
 export interface BlobExpiryOptions {
-  blobs: FileBlobStore;
+  blobs: { expire(prefix: string, before: number): Promise<number> };
   rules: readonly BlobExpiryRule[];
   clock: Clock;
   logger: Logger;

@@ -7,6 +7,7 @@ import { DatabaseIds } from '../../core/local/database-ids.ts';
 import { DatabaseQueue, type DatabaseQueueSettings } from '../../core/local/database-queue.ts';
 import { FileBlobStore } from '../../core/local/file-blob-store.ts';
 import { FileKeys } from '../../core/local/file-keys.ts';
+import { SqliteBlobStore } from '../../core/local/sqlite-blob-store.ts';
 import { NodeDns } from '../../core/local/node-dns.ts';
 import { systemClock } from '../../core/local/system-clock.ts';
 import { PolicyPublisher } from '../../core/policy/policy-publisher.ts';
@@ -41,11 +42,20 @@ export const localQueueSpecsOf = (config: LocalConfig): QueueSpec[] =>
     config.visibilityTimeoutSeconds,
   );
 
+/** The blobs of a data directory: rows of `blobs.db`, and the large bodies as files under `blobs/`. */
+export function localBlobStore(dataDir: string, clock: Clock): SqliteBlobStore {
+  return new SqliteBlobStore({
+    path: join(dataDir, 'blobs.db'),
+    files: new FileBlobStore(join(dataDir, 'blobs')),
+    clock,
+  });
+}
+
 export interface LocalContext {
   ctx: AppContext;
   queue: DatabaseQueue;
-  /** The same store as ctx.blobs, with what only the local one does (expiry by prefix). */
-  blobs: FileBlobStore;
+  /** The same store as ctx.blobs, with what only the local one does (expiry by prefix, close). */
+  blobs: SqliteBlobStore;
   /** Shared by the SMTP edge and the send API; every snapshot written here is offered to it at once. */
   snapshots: SnapshotReader;
 }
@@ -57,7 +67,7 @@ export async function createLocalContext(
   logger: Logger,
   clock: Clock = systemClock,
 ): Promise<LocalContext> {
-  const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
+  const blobs = localBlobStore(config.dataDir, clock);
   const queue = new DatabaseQueue({
     db: database.db,
     dialect: database.dialect,

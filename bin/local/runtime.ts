@@ -72,6 +72,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       logger,
       options.clock,
     );
+    cleanups.push(() => blobs.close());
     await snapshots.start();
     cleanups.push(() => snapshots.stop());
     // Pools first: the sample organization made on first start gets the default pool.

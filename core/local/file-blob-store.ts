@@ -1,25 +1,23 @@
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   fstatSync,
   fsync,
   mkdir,
   open,
-  opendir,
   openSync,
   readFile,
   readFileSync,
   rename,
-  stat,
   unlink,
   write,
   writeSync,
-  type Dir,
 } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { BlobObject, BlobPutOptions, BlobStore } from '../ports.ts';
+import { blobKeySegments, etagOf } from './blob-key.ts';
 import { GroupCommit } from './group-commit.ts';
+import { KeyedLock } from './keyed-lock.ts';
 import { pooledRandomBytes } from './random-pool.ts';
 
 // Directories whose fsyncs are being grouped; past this many (a new day's folder each day), the
@@ -37,8 +35,6 @@ const MAX_GROUPED_DIRECTORIES = 256;
 const SYNC_IO_LIMIT = 256 * 1024;
 
 const openAsync = promisify(open);
-const opendirAsync = promisify(opendir);
-const statAsync = promisify(stat);
 const mkdirAsync = promisify(mkdir);
 const renameAsync = promisify(rename);
 const unlinkAsync = promisify(unlink);
@@ -58,8 +54,7 @@ const readFileAsync = promisify(readFile);
  */
 export class FileBlobStore implements BlobStore {
   readonly #root: string;
-  /** The tail of each key's chain of writes. */
-  readonly #locks = new Map<string, Promise<void>>();
+  readonly #locks = new KeyedLock();
   readonly #directorySyncs = new Map<string, GroupCommit<null>>();
 
   constructor(root: string) {
@@ -73,7 +68,7 @@ export class FileBlobStore implements BlobStore {
   ): Promise<{ etag: string } | null> {
     const path = this.#pathOf(key);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    return this.#exclusive(key, async () => {
+    return this.#locks.run(key, async () => {
       if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
         const current = await readOrNull(path);
         if (options.ifNoneMatch === '*' && current) return null;
@@ -98,7 +93,7 @@ export class FileBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     const path = this.#pathOf(key);
-    await this.#exclusive(key, async () => {
+    await this.#locks.run(key, async () => {
       try {
         await unlinkAsync(path);
       } catch (error) {
@@ -107,41 +102,6 @@ export class FileBlobStore implements BlobStore {
       }
       await this.#syncDirectory(dirname(path));
     });
-  }
-
-  /**
-   * Deletes the blobs under `prefix` (a folder of keys, ending in '/') last written before
-   * `before` (epoch ms), as an S3 lifecycle rule expires objects: the local stand-in for one.
-   * Resolves with how many went. The deletes are not synced: one that a crash undoes is swept again.
-   */
-  async expire(prefix: string, before: number): Promise<number> {
-    if (!prefix.endsWith('/')) throw new RangeError(`a prefix ends in '/', not ${JSON.stringify(prefix)}`);
-    const folder = this.#pathOf(prefix.slice(0, -1));
-    let entries: Dir;
-    try {
-      entries = await opendirAsync(folder);
-    } catch (error) {
-      if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return 0;
-      throw error;
-    }
-    let removed = 0;
-    // One entry at a time: the folder may hold millions, which a list would keep in memory.
-    for await (const entry of entries) {
-      if (!entry.isFile() || entry.name.startsWith('.')) continue;
-      const key = `${prefix}${entry.name}`;
-      const path = join(folder, entry.name);
-      // Under the key's lock, and the age read again there: a put may just have replaced the file.
-      const gone = await this.#exclusive(key, async () => {
-        const stats = await statAsync(path).catch(() => null);
-        if (!stats || stats.mtimeMs >= before) return false;
-        await unlinkAsync(path).catch((error: unknown) => {
-          if (!isCode(error, 'ENOENT')) throw error;
-        });
-        return true;
-      });
-      if (gone) removed += 1;
-    }
-    return removed;
   }
 
   async #writeDurably(path: string, bytes: Uint8Array): Promise<void> {
@@ -189,36 +149,10 @@ export class FileBlobStore implements BlobStore {
   }
 
   #pathOf(key: string): string {
-    const segments = key.split('/');
-    const valid =
-      key.length > 0 &&
-      !key.includes('\0') &&
-      segments.every((segment) => segment !== '' && segment !== '.' && segment !== '..');
-    if (!valid) throw new RangeError(`invalid blob key ${JSON.stringify(key)}`);
-    const path = join(this.#root, ...segments);
+    const path = join(this.#root, ...blobKeySegments(key));
     if (!path.startsWith(this.#root + sep)) throw new RangeError(`invalid blob key ${JSON.stringify(key)}`);
     return path;
   }
-
-  async #exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(key);
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous ? previous.then(() => done) : done;
-    this.#locks.set(key, tail);
-    try {
-      await previous;
-      return await work();
-    } finally {
-      release();
-      if (this.#locks.get(key) === tail) this.#locks.delete(key);
-    }
-  }
-}
-
-/** Hex MD5 of the content, as S3 gives for a single-part upload (without S3's quotes). */
-function etagOf(content: Uint8Array): string {
-  return createHash('md5').update(content).digest('hex');
 }
 
 async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {

@@ -7,13 +7,12 @@ import type { SqlDialect } from '../../core/db/sql-dialect.ts';
 import type { Clock, Dns } from '../../core/ports.ts';
 import { DatabaseIds } from '../../core/local/database-ids.ts';
 import { DatabaseQueue } from '../../core/local/database-queue.ts';
-import { FileBlobStore } from '../../core/local/file-blob-store.ts';
 import { FileKeys } from '../../core/local/file-keys.ts';
 import { systemClock } from '../../core/local/system-clock.ts';
 import { PolicyPublisher } from '../../core/policy/policy-publisher.ts';
 import type { PolicySnapshot } from '../../core/policy/policy-snapshot.ts';
 import { buildPolicyIndex } from '../../core/policy/policy-index.ts';
-import { localQueueSettings } from '../../bin/local/local-context.ts';
+import { localBlobStore, localQueueSettings } from '../../bin/local/local-context.ts';
 import { MemoryLogger } from '../fakes/memory-logger.ts';
 import { ZoneDns } from '../fakes/zone-dns.ts';
 import { freshDatabase } from './databases.ts';
@@ -52,7 +51,7 @@ export async function createTestContext(
   const dir = mkdtempSync(join(tmpdir(), 'postern-ctx-'));
   const clock = options.clock ?? systemClock;
   const logger = new MemoryLogger();
-  const blobs = new FileBlobStore(join(dir, 'blobs'));
+  const blobs = localBlobStore(dir, clock);
   const snapshots: PolicySnapshot[] = [];
   const { db } = database.handle;
   const ctx: AppContext = {
@@ -85,6 +84,7 @@ export async function createTestContext(
     logger,
     snapshots,
     async close() {
+      await blobs.close();
       await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },

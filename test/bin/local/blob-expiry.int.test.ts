@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FileBlobStore } from '../../../core/local/file-blob-store.ts';
 import { startBlobExpiry } from '../../../bin/local/blob-expiry.ts';
+import { localBlobStore } from '../../../bin/local/local-context.ts';
 import { ManualClock } from '../../fakes/manual-clock.ts';
 import { MemoryLogger } from '../../fakes/memory-logger.ts';
 
@@ -13,13 +13,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 describe('local blob expiry', () => {
   it('sweeps each rule on its interval, by the clock it is given', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'postern-expiry-'));
-    const blobs = new FileBlobStore(dir);
     const clock = new ManualClock(Date.now());
+    const blobs = localBlobStore(dir, clock);
     const logger = new MemoryLogger();
     await blobs.put('claims/7-1', '{}');
+    clock.advance(DAY_MS);
     await blobs.put('claims/8-1', '{}');
-    const written = new Date(clock.now() - DAY_MS);
-    await utimes(join(dir, 'claims', '7-1'), written, written);
     const expiry = startBlobExpiry({
       blobs,
       rules: [{ prefix: 'claims/', afterDays: 14 }],
@@ -41,6 +40,7 @@ describe('local blob expiry', () => {
       assert.ok(await blobs.get('claims/8-1'), 'a claim written now has 14 days to go');
     } finally {
       await expiry.stop();
+      await blobs.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

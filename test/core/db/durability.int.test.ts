@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { open, type FileHandle } from 'node:fs/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase, type Db } from '../../../core/db/database.ts';
 import { durably, syncCommitted } from '../../../core/db/durability.ts';
+import { DatasyncCounter } from '../../helpers/datasync-counter.ts';
 import { freshDatabase, type TestDatabase } from '../../helpers/databases.ts';
 
-// The syncs themselves are real; the test counts them by wrapping FileHandle#datasync, which
-// is how the WAL is synced (core/db/dialects/wal-sync.ts).
-const probe = await open(import.meta.filename, 'r');
-const fileHandle = Object.getPrototypeOf(probe) as FileHandle;
-await probe.close();
-const realDatasync = fileHandle.datasync;
-let syncs: string[] = [];
+const counter = new DatasyncCounter();
+const { syncs } = counter;
 
 const insertRow = (db: Db, body = 'x') =>
   db
@@ -24,26 +19,13 @@ describe('sqlite: durable commits', () => {
   let database: TestDatabase;
   before(async () => {
     database = await freshDatabase('sqlite');
-    Object.defineProperty(fileHandle, 'datasync', {
-      configurable: true,
-      writable: true,
-      value: function datasync(this: FileHandle) {
-        syncs.push(String(this.fd));
-        return realDatasync.call(this);
-      },
-    });
+    counter.start();
   });
   after(async () => {
-    Object.defineProperty(fileHandle, 'datasync', {
-      configurable: true,
-      writable: true,
-      value: realDatasync,
-    });
+    counter.stop();
     await database.drop();
   });
-  beforeEach(() => {
-    syncs = [];
-  });
+  beforeEach(() => counter.reset());
 
   it('commits without a sync of their own (synchronous = NORMAL)', async () => {
     const { db } = database.handle;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -102,28 +102,5 @@ void describe('FileBlobStore beyond the contract', () => {
       await store.put('raw/2026/a.eml', 'x');
       assert.equal(await store.get('raw/2026'), null);
       assert.equal(await store.get('raw/2026/a.eml/deeper'), null);
-    }));
-
-  void it('expires the blobs of a prefix written before a time, and nothing else', () =>
-    inTempDir(async (dir) => {
-      const store = new FileBlobStore(dir);
-      const now = Date.now();
-      const age = async (key: string, days: number) => {
-        const when = new Date(now - days * 24 * 60 * 60 * 1000);
-        await utimes(join(dir, ...key.split('/')), when, when);
-      };
-      for (const key of ['claims/1-1', 'claims/2-1', 'claims/3-1', 'raw/old.eml']) await store.put(key, '{}');
-      await age('claims/1-1', 20);
-      await age('claims/2-1', 15);
-      await age('raw/old.eml', 30);
-      const cutoff = now - 14 * 24 * 60 * 60 * 1000;
-      assert.equal(await store.expire('claims/', cutoff), 2);
-      assert.equal(await store.get('claims/1-1'), null);
-      assert.equal(await store.get('claims/2-1'), null);
-      assert.ok(await store.get('claims/3-1'), 'a recent claim stays');
-      assert.ok(await store.get('raw/old.eml'), 'another prefix is untouched');
-      assert.equal(await store.expire('claims/', cutoff), 0);
-      assert.equal(await store.expire('nothing-here/', cutoff), 0);
-      await assert.rejects(store.expire('claims', cutoff), RangeError);
     }));
 });

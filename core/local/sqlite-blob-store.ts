@@ -1,0 +1,196 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { WalSync } from '../db/dialects/wal-sync.ts';
+import type { BlobObject, BlobPutOptions, BlobStore, Clock } from '../ports.ts';
+import { blobKeySegments, etagOf } from './blob-key.ts';
+import type { FileBlobStore } from './file-blob-store.ts';
+import { GroupCommit } from './group-commit.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { systemClock } from './system-clock.ts';
+
+// A row is written and read on the event loop (node:sqlite is synchronous): 31 µs for 5 KB,
+// 0.6 ms at 256 KB, 68 ms at 14 MB, which would stall every session. So bodies up to this size
+// are rows, and larger ones files, written and read off the event loop.
+const INLINE_LIMIT = 256 * 1024;
+
+// Rows an expiry deletes per statement, handing the event loop back between statements.
+const EXPIRE_BATCH = 1000;
+
+type Write =
+  | { kind: 'put'; key: string; body: Uint8Array | null; etag: string; writtenAt: number }
+  | { kind: 'delete'; key: string };
+
+interface Head {
+  etag: string;
+  /** The body is in the file store rather than in the row. */
+  external: boolean;
+}
+
+export interface SqliteBlobStoreOptions {
+  /** The SQLite file of the blobs; created when missing. */
+  path: string;
+  /** Where bodies larger than a row should hold go, one file each. */
+  files: FileBlobStore;
+  /** When a blob was written, for expiry; the system clock by default. */
+  clock?: Clock;
+}
+
+/**
+ * Blobs as rows of a SQLite file of their own, the local stand-in for S3, so that a durable put
+ * costs a share of one group commit rather than a file's create, fsync and rename each. Puts and
+ * deletes that arrive while a commit is under way go into the next transaction together, made
+ * durable by one sync of its write-ahead log from the thread pool (dialects/wal-sync.ts): a burst
+ * of accepted messages, each a raw body and a pointer per recipient, costs a few syncs in all.
+ * Bodies too large to hold the event loop for are files of `files`, their rows saying so.
+ *
+ * Work on one key is serialized in-process, which makes conditional puts atomic as long as one
+ * process owns the store, as the local shape does (bin/local/data-dir-lock.ts).
+ */
+export class SqliteBlobStore implements BlobStore {
+  readonly #db: DatabaseSync;
+  readonly #walSync: WalSync;
+  readonly #files: FileBlobStore;
+  readonly #clock: Clock;
+  readonly #locks = new KeyedLock();
+  readonly #writes = new GroupCommit<Write>((writes) => this.#commit(writes));
+  readonly #head: StatementSync;
+  readonly #body: StatementSync;
+  readonly #upsert: StatementSync;
+  readonly #delete: StatementSync;
+  readonly #expire: StatementSync;
+
+  constructor(options: SqliteBlobStoreOptions) {
+    this.#db = new DatabaseSync(options.path, { timeout: 5000 });
+    // Commits reach the WAL unsynced; #commit syncs the log once for each group (durability.ts
+    // says why that is as durable as synchronous = FULL).
+    this.#db.exec('pragma journal_mode = wal');
+    this.#db.exec('pragma synchronous = normal');
+    this.#db.exec(
+      'create table if not exists blobs (key text primary key, body blob, etag text not null, written_at integer not null)',
+    );
+    this.#walSync = new WalSync(options.path);
+    this.#files = options.files;
+    this.#clock = options.clock ?? systemClock;
+    this.#head = this.#db.prepare('select etag, body is null as external from blobs where key = ?');
+    this.#body = this.#db.prepare('select etag, body from blobs where key = ?');
+    this.#upsert = this.#db.prepare(
+      'insert into blobs (key, body, etag, written_at) values (?, ?, ?, ?) ' +
+        'on conflict (key) do update set body = excluded.body, etag = excluded.etag, written_at = excluded.written_at',
+    );
+    this.#delete = this.#db.prepare('delete from blobs where key = ?');
+    this.#expire = this.#db.prepare(
+      'delete from blobs where rowid in (select rowid from blobs where key >= ? and key < ? and written_at < ? limit ?) ' +
+        'returning key, body is null as external',
+    );
+  }
+
+  async put(
+    key: string,
+    body: Uint8Array | string,
+    options: BlobPutOptions = {},
+  ): Promise<{ etag: string } | null> {
+    blobKeySegments(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    return this.#locks.run(key, async () => {
+      const current = this.#headOf(key);
+      if (options.ifNoneMatch === '*' && current) return null;
+      if (options.ifMatch !== undefined && (await this.#etagOf(key, current)) !== options.ifMatch)
+        return null;
+      const etag = etagOf(bytes);
+      const inline = bytes.byteLength <= INLINE_LIMIT;
+      // The file before its row: a row never names a body that is not there.
+      if (!inline) await this.#files.put(key, bytes);
+      await this.#writes.submit({
+        kind: 'put',
+        key,
+        body: inline ? bytes : null,
+        etag,
+        writtenAt: this.#clock.now(),
+      });
+      if (inline && current?.external) await this.#files.delete(key);
+      return { etag };
+    });
+  }
+
+  async get(
+    key: string,
+    options: { ifNoneMatch?: string } = {},
+  ): Promise<BlobObject | 'not-modified' | null> {
+    blobKeySegments(key);
+    const row = this.#body.get(key) as { etag: string; body: Uint8Array | null } | undefined;
+    if (!row) return null;
+    // A file answers with its own etag: after a crash between a large put's file and its row,
+    // the file is the newer of the two.
+    if (row.body === null) return this.#files.get(key, options);
+    if (options.ifNoneMatch === row.etag) return 'not-modified';
+    return { body: row.body, etag: row.etag };
+  }
+
+  async delete(key: string): Promise<void> {
+    blobKeySegments(key);
+    await this.#locks.run(key, async () => {
+      const current = this.#headOf(key);
+      if (!current) return;
+      await this.#writes.submit({ kind: 'delete', key });
+      if (current.external) await this.#files.delete(key);
+    });
+  }
+
+  /**
+   * Deletes the blobs under `prefix` (ending in '/') last written before `before` (epoch ms, by
+   * the store's clock), as an S3 lifecycle rule expires objects: the local stand-in for one.
+   * Resolves with how many went. The deletes are not synced: one that a crash undoes is swept again.
+   */
+  async expire(prefix: string, before: number): Promise<number> {
+    if (!prefix.endsWith('/')) throw new RangeError(`a prefix ends in '/', not ${JSON.stringify(prefix)}`);
+    // Every key that starts with the prefix sorts at or after it and before the prefix with its
+    // '/' raised to the next character, '0'.
+    const end = `${prefix.slice(0, -1)}0`;
+    let removed = 0;
+    for (;;) {
+      const rows = this.#expire.all(prefix, end, before, EXPIRE_BATCH) as { key: string; external: number }[];
+      removed += rows.length;
+      for (const row of rows.filter((row) => row.external)) {
+        // Under the key's lock, and only if no put has written the key again since.
+        await this.#locks.run(row.key, async () => {
+          if (!this.#headOf(row.key)) await this.#files.delete(row.key);
+        });
+      }
+      if (rows.length < EXPIRE_BATCH) return removed;
+      await nextTurn();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+    await this.#walSync.close();
+  }
+
+  #headOf(key: string): Head | null {
+    const row = this.#head.get(key) as { etag: string; external: number } | undefined;
+    return row ? { etag: row.etag, external: row.external === 1 } : null;
+  }
+
+  async #etagOf(key: string, head: Head | null): Promise<string | null> {
+    if (!head) return null;
+    if (!head.external) return head.etag;
+    const file = await this.#files.get(key);
+    return file === null || file === 'not-modified' ? null : file.etag;
+  }
+
+  /** One transaction for a group's writes, in the order they came, then one sync of the log. */
+  async #commit(writes: Write[]): Promise<void> {
+    this.#db.exec('begin');
+    try {
+      for (const write of writes) {
+        if (write.kind === 'delete') this.#delete.run(write.key);
+        else this.#upsert.run(write.key, write.body, write.etag, write.writtenAt);
+      }
+      this.#db.exec('commit');
+    } catch (error) {
+      this.#db.exec('rollback');
+      throw error;
+    }
+    await this.#walSync.sync();
+  }
+}

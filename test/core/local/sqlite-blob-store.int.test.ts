@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FileBlobStore } from '../../../core/local/file-blob-store.ts';
+import { SqliteBlobStore } from '../../../core/local/sqlite-blob-store.ts';
+import type { BlobObject } from '../../../core/ports.ts';
+import { ManualClock } from '../../fakes/manual-clock.ts';
+import { DatasyncCounter } from '../../helpers/datasync-counter.ts';
+import { blobStoreContract } from '../ports/blob-store.contract.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+// Above the size a row holds: such a body is a file of the file store.
+const LARGE = 300 * 1024;
+
+interface Opened {
+  store: SqliteBlobStore;
+  dir: string;
+  /** Where a large body's file lives. */
+  fileOf(key: string): string;
+  cleanup(): Promise<void>;
+}
+
+async function openStore(clock = new ManualClock(Date.now())): Promise<Opened> {
+  const dir = await mkdtemp(join(tmpdir(), 'postern-sqlite-blobs-'));
+  const store = new SqliteBlobStore({
+    path: join(dir, 'blobs.db'),
+    files: new FileBlobStore(join(dir, 'files')),
+    clock,
+  });
+  return {
+    store,
+    dir,
+    fileOf: (key) => join(dir, 'files', ...key.split('/')),
+    async cleanup() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function body(result: BlobObject | 'not-modified' | null): Buffer {
+  assert.ok(result && result !== 'not-modified', `expected an object, got ${String(result)}`);
+  return Buffer.from(result.body);
+}
+
+const md5 = (content: Uint8Array) => createHash('md5').update(content).digest('hex');
+
+blobStoreContract('SqliteBlobStore', async () => {
+  const { store, cleanup } = await openStore();
+  return { store, cleanup };
+});
+
+void describe('SqliteBlobStore beyond the contract', () => {
+  void it('keeps what was put across a reopen of its file', async () => {
+    const opened = await openStore();
+    try {
+      await opened.store.put('raw/2026/11/25/1.eml', 'small body');
+      await opened.store.put('raw/2026/11/25/2.eml', randomBytes(LARGE));
+      await opened.store.close();
+      const again = new SqliteBlobStore({
+        path: join(opened.dir, 'blobs.db'),
+        files: new FileBlobStore(join(opened.dir, 'files')),
+      });
+      try {
+        assert.equal(body(await again.get('raw/2026/11/25/1.eml')).toString(), 'small body');
+        assert.equal(body(await again.get('raw/2026/11/25/2.eml')).length, LARGE);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await rm(opened.dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('puts a large body in a file, and takes the file away when the key shrinks or goes', async () => {
+    const { store, fileOf, cleanup } = await openStore();
+    try {
+      const large = randomBytes(LARGE);
+      const put = await store.put('raw/big.eml', large);
+      assert.equal(put?.etag, md5(large));
+      assert.ok(existsSync(fileOf('raw/big.eml')), 'a large body is a file');
+      const got = await store.get('raw/big.eml');
+      assert.ok(body(got).equals(large));
+      assert.equal(await store.get('raw/big.eml', { ifNoneMatch: md5(large) }), 'not-modified');
+
+      await store.put('raw/big.eml', 'now small');
+      assert.equal(existsSync(fileOf('raw/big.eml')), false, 'a body that fits a row leaves its file');
+      assert.equal(body(await store.get('raw/big.eml')).toString(), 'now small');
+
+      await store.put('raw/other.eml', large);
+      await store.delete('raw/other.eml');
+      assert.equal(existsSync(fileOf('raw/other.eml')), false);
+      assert.equal(await store.get('raw/other.eml'), null);
+
+      await store.put('small.txt', 'row');
+      assert.equal(existsSync(fileOf('small.txt')), false, 'a small body is a row, not a file');
+    } finally {
+      await cleanup();
+    }
+  });
+
+  void it('checks conditions against a large body as against a small one', async () => {
+    const { store, cleanup } = await openStore();
+    try {
+      const first = randomBytes(LARGE);
+      const second = randomBytes(LARGE);
+      const created = await store.put('policy/snapshot.json', first, { ifNoneMatch: '*' });
+      assert.equal(created?.etag, md5(first));
+      assert.equal(await store.put('policy/snapshot.json', second, { ifNoneMatch: '*' }), null);
+      assert.equal(await store.put('policy/snapshot.json', second, { ifMatch: 'stale' }), null);
+      assert.equal(
+        (await store.put('policy/snapshot.json', second, { ifMatch: md5(first) }))?.etag,
+        md5(second),
+      );
+      assert.ok(body(await store.get('policy/snapshot.json')).equals(second));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  void it('refuses the keys a file store would refuse, small body or large', async () => {
+    const { store, cleanup } = await openStore();
+    try {
+      for (const key of ['', '../outside', 'a//b', 'a/', './a', 'a/../b', 'nul\0byte']) {
+        await assert.rejects(store.put(key, 'x'), RangeError, `put ${JSON.stringify(key)}`);
+        await assert.rejects(store.get(key), RangeError, `get ${JSON.stringify(key)}`);
+        await assert.rejects(store.delete(key), RangeError, `delete ${JSON.stringify(key)}`);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  void it('expires the blobs of a prefix written before a time by its clock, and nothing else', async () => {
+    const clock = new ManualClock(Date.now());
+    const { store, fileOf, cleanup } = await openStore(clock);
+    try {
+      await store.put('claims/1-1', '{}');
+      await store.put('claims/sub/2-1', '{}');
+      await store.put('claims/3-1', randomBytes(LARGE));
+      await store.put('claims-other/4-1', '{}');
+      await store.put('claims0', '{}');
+      await store.put('raw/old.eml', '{}');
+      clock.advance(15 * DAY_MS);
+      await store.put('claims/5-1', '{}');
+      const cutoff = clock.now() - 14 * DAY_MS;
+      assert.equal(await store.expire('claims/', cutoff), 3);
+      for (const key of ['claims/1-1', 'claims/sub/2-1', 'claims/3-1']) {
+        assert.equal(await store.get(key), null, `${key} expired`);
+      }
+      assert.equal(existsSync(fileOf('claims/3-1')), false, "an expired large body's file goes too");
+      for (const key of ['claims/5-1', 'claims-other/4-1', 'claims0', 'raw/old.eml']) {
+        assert.ok(await store.get(key), `${key} stays`);
+      }
+      assert.equal(await store.expire('claims/', cutoff), 0);
+      await assert.rejects(store.expire('claims', cutoff), RangeError);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  void it('expires more blobs than one statement deletes', async () => {
+    const clock = new ManualClock(Date.now());
+    const { store, cleanup } = await openStore(clock);
+    try {
+      await Promise.all(Array.from({ length: 2500 }, (_, n) => store.put(`claims/${n}-1`, '{}')));
+      clock.advance(DAY_MS);
+      assert.equal(await store.expire('claims/', clock.now()), 2500);
+      assert.equal(await store.get('claims/2499-1'), null);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  void describe('durability', () => {
+    const counter = new DatasyncCounter();
+    before(() => counter.start());
+    after(() => counter.stop());
+
+    void it('resolves a put only after its log was synced, and shares the sync among concurrent puts', async () => {
+      const { store, cleanup } = await openStore();
+      try {
+        counter.reset();
+        await store.put('raw/1.eml', 'one');
+        assert.equal(counter.syncs.length, 1, 'one sync for one put');
+        counter.reset();
+        await Promise.all(
+          Array.from({ length: 50 }, (_, n) => store.put(`accepted/${n}.json`, `{"n":${n}}`)),
+        );
+        assert.ok(
+          counter.syncs.length >= 1 && counter.syncs.length <= 3,
+          `${counter.syncs.length} syncs for 50 concurrent puts`,
+        );
+        counter.reset();
+        await store.delete('raw/1.eml');
+        assert.equal(counter.syncs.length, 1, 'a delete is durable too');
+        counter.reset();
+        await store.delete('raw/1.eml');
+        assert.equal(counter.syncs.length, 0, 'deleting a missing key writes nothing');
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+});
