@@ -1,4 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type MimeNode from 'nodemailer/lib/mime-node';
+import { writeMime } from '../mail/mime-writer.ts';
 
 // The MIME message send/message stores, built as Postal's OutgoingMessagePrototype#raw_message
 // builds it (reference/postal.md §2.1): the caller's custom headers first, then To, Cc, From,
@@ -69,7 +71,12 @@ const STRUCTURAL = new Set([
   'message-id',
 ]);
 
-export async function buildMessage(input: ComposeInput): Promise<Buffer> {
+export function buildMessage(input: ComposeInput): Buffer {
+  return writeMime(composeMessage(input));
+}
+
+/** The MIME tree of a message, for writeMime; exported so tests can also write it with nodemailer's own build. */
+export function composeMessage(input: ComposeInput): MimeNode {
   // Postal assigns From, Sender, Subject and Reply-To after the custom headers, replacing (or,
   // when absent, removing) a custom one; To and Cc only when there are such recipients.
   const written = new Set(['from', 'sender', 'subject', 'reply-to', ...STRUCTURAL]);
@@ -106,7 +113,7 @@ export async function buildMessage(input: ComposeInput): Promise<Buffer> {
     disableFileAccess: true,
     disableUrlAccess: true,
   });
-  return composer.compile().build();
+  return composer.compile();
 }
 
 function optional(key: string, value: string | null): { key: string; value: string }[] {

@@ -52,7 +52,7 @@ export const sendMessage: ApiAction = async ({ params, ctx, server, credential, 
   const request = readSendMessage(params, server);
   const now = ctx.clock.now();
   const messageId = apiMessageId(ctx.ids.uuid(), ctx.installation.returnPathDomain);
-  const raw = await buildMessage({
+  const raw = buildMessage({
     ...request,
     received: apiReceivedHeader({
       clientIp: meta.ipAddress,
