@@ -3,25 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { writeMime } from '../../../core/mail/mime-writer.ts';
 import { composeMessage, type ComposeInput } from '../../../core/messages/build-message.ts';
+import { composeInput } from '../../helpers/compose-input.ts';
 
-const NOW = Date.UTC(2026, 10, 25, 12, 30, 5);
-
-const input = (extra: Partial<ComposeInput>): ComposeInput => ({
-  to: ['John <john@example.net>'],
-  cc: [],
-  from: 'App <app@example.com>',
-  sender: null,
-  subject: 'Hello',
-  replyTo: null,
-  plainBody: null,
-  htmlBody: null,
-  headers: [],
-  attachments: [],
-  received: 'by postern.test with HTTP; Wed, 25 Nov 2026 12:30:05 +0000',
-  messageId: 'a@rp.postern.test',
-  date: NOW,
-  ...extra,
-});
+const input = (extra: Partial<ComposeInput>) => composeInput({ plainBody: null, ...extra });
 
 const longUnicode = 'Grüße aus Köln, 東京からこんにちは — ✉️ '.repeat(3000);
 

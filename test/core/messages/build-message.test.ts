@@ -1,36 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import {
-  apiMessageId,
-  apiReceivedHeader,
-  buildMessage,
-  type ComposeInput,
-} from '../../../core/messages/build-message.ts';
+import { apiReceivedHeader, buildMessage } from '../../../core/messages/build-message.ts';
+import { COMPOSED_AT, composeInput } from '../../helpers/compose-input.ts';
 
-const NOW = Date.UTC(2026, 10, 25, 12, 30, 5);
-
-const input = (extra: Partial<ComposeInput> = {}): ComposeInput => ({
-  to: ['John <john@example.net>'],
-  cc: [],
-  from: 'App <app@example.com>',
-  sender: null,
-  subject: 'Hello',
-  replyTo: null,
-  plainBody: 'Plain',
-  htmlBody: null,
-  headers: [],
-  attachments: [],
-  received: apiReceivedHeader({
-    clientIp: '203.0.113.9',
-    hostname: 'postern.test',
-    privacy: false,
-    now: NOW,
-  }),
-  messageId: apiMessageId('0c5e1c74-4b1d-4f0e-9a51-3d1f8f0e2a11', 'rp.postern.test'),
-  date: NOW,
-  ...extra,
-});
+const NOW = COMPOSED_AT;
+const input = composeInput;
 
 const headerNames = (raw: Buffer): string[] => {
   const text = raw.toString();
