@@ -17,7 +17,15 @@ const INLINE_LIMIT = 256 * 1024;
 const EXPIRE_BATCH = 1000;
 
 type Write =
-  | { kind: 'put'; key: string; body: Uint8Array | null; etag: string; writtenAt: number }
+  | {
+      kind: 'put';
+      key: string;
+      body: Uint8Array | null;
+      etag: string;
+      writtenAt: number;
+      /** Set by the commit: an inline body replaced a row whose body was a file. */
+      replacedFile?: boolean;
+    }
   | { kind: 'delete'; key: string };
 
 interface Head {
@@ -56,6 +64,7 @@ export class SqliteBlobStore implements BlobStore {
   readonly #head: StatementSync;
   readonly #body: StatementSync;
   readonly #upsert: StatementSync;
+  readonly #upsertOverRow: StatementSync;
   readonly #delete: StatementSync;
   readonly #expire: StatementSync;
 
@@ -73,10 +82,12 @@ export class SqliteBlobStore implements BlobStore {
     this.#clock = options.clock ?? systemClock;
     this.#head = this.#db.prepare('select etag, body is null as external from blobs where key = ?');
     this.#body = this.#db.prepare('select etag, body from blobs where key = ?');
-    this.#upsert = this.#db.prepare(
+    const upsert =
       'insert into blobs (key, body, etag, written_at) values (?, ?, ?, ?) ' +
-        'on conflict (key) do update set body = excluded.body, etag = excluded.etag, written_at = excluded.written_at',
-    );
+      'on conflict (key) do update set body = excluded.body, etag = excluded.etag, written_at = excluded.written_at';
+    this.#upsert = this.#db.prepare(upsert);
+    // Changes nothing where the row's body is a file, which tells the commit so.
+    this.#upsertOverRow = this.#db.prepare(`${upsert} where blobs.body is not null`);
     this.#delete = this.#db.prepare('delete from blobs where key = ?');
     this.#expire = this.#db.prepare(
       'delete from blobs where rowid in (select rowid from blobs where key >= ? and key < ? and written_at < ? limit ?) ' +
@@ -183,8 +194,16 @@ export class SqliteBlobStore implements BlobStore {
     this.#db.exec('begin');
     try {
       for (const write of writes) {
-        if (write.kind === 'delete') this.#delete.run(write.key);
-        else this.#upsert.run(write.key, write.body, write.etag, write.writtenAt);
+        if (write.kind === 'delete') {
+          this.#delete.run(write.key);
+        } else if (write.body === null) {
+          this.#upsert.run(write.key, null, write.etag, write.writtenAt);
+        } else if (
+          this.#upsertOverRow.run(write.key, write.body, write.etag, write.writtenAt).changes === 0
+        ) {
+          this.#upsert.run(write.key, write.body, write.etag, write.writtenAt);
+          write.replacedFile = true;
+        }
       }
       this.#db.exec('commit');
     } catch (error) {

@@ -18,9 +18,10 @@ export function writeMime(root: MimeNode): Buffer {
 }
 
 function writeNode(node: MimeNode, parts: Buffer[]): void {
-  // Read before the headers are built, as MimeNode#stream reads it.
-  const transferEncoding = node.getTransferEncoding();
   parts.push(Buffer.from(`${node.buildHeaders()}\r\n\r\n`));
+  // Building the headers chose the transfer encoding and wrote it into them: read it there, as
+  // choosing it again scans the whole content again.
+  const transferEncoding = String(node.getHeader('Content-Transfer-Encoding') ?? '').toLowerCase();
   const content = node.content;
   if (content) {
     if (typeof content !== 'string' && !Buffer.isBuffer(content)) {
