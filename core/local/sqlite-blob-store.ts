@@ -103,23 +103,27 @@ export class SqliteBlobStore implements BlobStore {
     blobKeySegments(key);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     return this.#locks.run(key, async () => {
-      const current = this.#headOf(key);
-      if (options.ifNoneMatch === '*' && current) return null;
-      if (options.ifMatch !== undefined && (await this.#etagOf(key, current)) !== options.ifMatch)
-        return null;
-      const etag = etagOf(bytes);
+      // Only a condition needs the current row first; an unconditional put's upsert says itself
+      // whether it replaced a body that was a file.
+      if (options.ifNoneMatch !== undefined || options.ifMatch !== undefined) {
+        const current = this.#headOf(key);
+        if (options.ifNoneMatch === '*' && current) return null;
+        const etag = await this.#etagOf(key, current);
+        if (options.ifMatch !== undefined && etag !== options.ifMatch) return null;
+      }
       const inline = bytes.byteLength <= INLINE_LIMIT;
       // The file before its row: a row never names a body that is not there.
       if (!inline) await this.#files.put(key, bytes);
-      await this.#writes.submit({
+      const write: Write = {
         kind: 'put',
         key,
         body: inline ? bytes : null,
-        etag,
+        etag: etagOf(bytes),
         writtenAt: this.#clock.now(),
-      });
-      if (inline && current?.external) await this.#files.delete(key);
-      return { etag };
+      };
+      await this.#writes.submit(write);
+      if (write.replacedFile) await this.#files.delete(key);
+      return { etag: write.etag };
     });
   }
 
