@@ -1,6 +1,6 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { WalSync } from '../db/dialects/wal-sync.ts';
+import { GroupedDataSync, WalSync } from '../db/dialects/wal-sync.ts';
 import type { BlobObject, BlobPutOptions, BlobStore, Clock } from '../ports.ts';
 import { blobKeySegments, etagOf } from './blob-key.ts';
 import type { FileBlobStore } from './file-blob-store.ts';
@@ -12,6 +12,11 @@ import { systemClock } from './system-clock.ts';
 // 0.6 ms at 256 KB, 68 ms at 14 MB, which would stall every session. So bodies up to this size
 // are rows, and larger ones files, written and read off the event loop.
 const INLINE_LIMIT = 256 * 1024;
+
+// About as much as SQLite's own automatic checkpoint lets the log grow (1,000 pages of 4 KB).
+const CHECKPOINT_AFTER_BYTES = 4 * 1024 * 1024;
+// What a write adds to the log besides its body: its share of the pages it touches.
+const WRITE_OVERHEAD_BYTES = 512;
 
 // Rows an expiry deletes per statement, handing the event loop back between statements.
 const EXPIRE_BATCH = 1000;
@@ -26,7 +31,16 @@ type Write =
       /** Set by the commit: an inline body replaced a row whose body was a file. */
       replacedFile?: boolean;
     }
-  | { kind: 'delete'; key: string };
+  | { kind: 'delete'; key: string }
+  | {
+      kind: 'expire';
+      /** Keys from `start` (inclusive) to `end` (exclusive) written before `before`, at most EXPIRE_BATCH. */
+      start: string;
+      end: string;
+      before: number;
+      /** Set by the commit: what it deleted. */
+      removed?: { key: string; external: number }[];
+    };
 
 interface Head {
   etag: string;
@@ -57,6 +71,9 @@ export interface SqliteBlobStoreOptions {
 export class SqliteBlobStore implements BlobStore {
   readonly #db: DatabaseSync;
   readonly #walSync: WalSync;
+  readonly #databaseSync: GroupedDataSync;
+  /** Roughly what the log holds that the database file does not. */
+  #uncheckpointedBytes = 0;
   readonly #files: FileBlobStore;
   readonly #clock: Clock;
   readonly #locks = new KeyedLock();
@@ -74,10 +91,13 @@ export class SqliteBlobStore implements BlobStore {
     // says why that is as durable as synchronous = FULL).
     this.#db.exec('pragma journal_mode = wal');
     this.#db.exec('pragma synchronous = normal');
+    // Checkpoints are #checkpoint's, not a commit's (see there).
+    this.#db.exec('pragma wal_autocheckpoint = 0');
     this.#db.exec(
       'create table if not exists blobs (key text primary key, body blob, etag text not null, written_at integer not null)',
     );
     this.#walSync = new WalSync(options.path);
+    this.#databaseSync = new GroupedDataSync(options.path);
     this.#files = options.files;
     this.#clock = options.clock ?? systemClock;
     this.#head = this.#db.prepare('select etag, body is null as external from blobs where key = ?');
@@ -154,7 +174,7 @@ export class SqliteBlobStore implements BlobStore {
   /**
    * Deletes the blobs under `prefix` (ending in '/') last written before `before` (epoch ms, by
    * the store's clock), as an S3 lifecycle rule expires objects: the local stand-in for one.
-   * Resolves with how many went. The deletes are not synced: one that a crash undoes is swept again.
+   * Resolves with how many went.
    */
   async expire(prefix: string, before: number): Promise<number> {
     if (!prefix.endsWith('/')) throw new RangeError(`a prefix ends in '/', not ${JSON.stringify(prefix)}`);
@@ -163,7 +183,10 @@ export class SqliteBlobStore implements BlobStore {
     const end = `${prefix.slice(0, -1)}0`;
     let removed = 0;
     for (;;) {
-      const rows = this.#expire.all(prefix, end, before, EXPIRE_BATCH) as { key: string; external: number }[];
+      // Through #commit, as every write is (#checkpoint says why).
+      const expiry: Write = { kind: 'expire', start: prefix, end, before };
+      await this.#writes.submit(expiry);
+      const rows = expiry.removed ?? [];
       removed += rows.length;
       for (const row of rows.filter((row) => row.external)) {
         // Under the key's lock, and only if no put has written the key again since.
@@ -178,7 +201,7 @@ export class SqliteBlobStore implements BlobStore {
 
   async close(): Promise<void> {
     this.#db.close();
-    await this.#walSync.close();
+    await Promise.all([this.#walSync.close(), this.#databaseSync.close()]);
   }
 
   #headOf(key: string): Head | null {
@@ -197,23 +220,57 @@ export class SqliteBlobStore implements BlobStore {
   async #commit(writes: Write[]): Promise<void> {
     this.#db.exec('begin');
     try {
-      for (const write of writes) {
-        if (write.kind === 'delete') {
-          this.#delete.run(write.key);
-        } else if (write.body === null) {
-          this.#upsert.run(write.key, null, write.etag, write.writtenAt);
-        } else if (
-          this.#upsertOverRow.run(write.key, write.body, write.etag, write.writtenAt).changes === 0
-        ) {
-          this.#upsert.run(write.key, write.body, write.etag, write.writtenAt);
-          write.replacedFile = true;
-        }
-      }
+      for (const write of writes) this.#apply(write);
       this.#db.exec('commit');
     } catch (error) {
       this.#db.exec('rollback');
       throw error;
     }
     await this.#walSync.sync();
+    if (this.#uncheckpointedBytes >= CHECKPOINT_AFTER_BYTES) await this.#checkpoint();
+  }
+
+  #apply(write: Write): void {
+    switch (write.kind) {
+      case 'expire':
+        write.removed = this.#expire.all(write.start, write.end, write.before, EXPIRE_BATCH) as {
+          key: string;
+          external: number;
+        }[];
+        this.#uncheckpointedBytes += WRITE_OVERHEAD_BYTES * write.removed.length;
+        return;
+      case 'delete':
+        this.#delete.run(write.key);
+        this.#uncheckpointedBytes += WRITE_OVERHEAD_BYTES;
+        return;
+      case 'put': {
+        const { key, body, etag, writtenAt } = write;
+        if (body === null) this.#upsert.run(key, null, etag, writtenAt);
+        else if (this.#upsertOverRow.run(key, body, etag, writtenAt).changes === 0) {
+          this.#upsert.run(key, body, etag, writtenAt);
+          write.replacedFile = true;
+        }
+        this.#uncheckpointedBytes += WRITE_OVERHEAD_BYTES + (body?.byteLength ?? 0);
+      }
+    }
+  }
+
+  /**
+   * Copies the log into the database file. SQLite's automatic checkpoint would run inside a
+   * commit and, under synchronous = NORMAL, fsync the database file there, on the event loop.
+   * Here the checkpoint only copies pages (synchronous = OFF for its length), and the database
+   * file is synced from the thread pool before any write can restart the log over the frames
+   * just copied: every write to this file is one of #commit's, and the next waits for this one.
+   * The log itself was synced by the commit before.
+   */
+  async #checkpoint(): Promise<void> {
+    this.#db.exec('pragma synchronous = off');
+    try {
+      this.#db.exec('pragma wal_checkpoint(passive)');
+    } finally {
+      this.#db.exec('pragma synchronous = normal');
+    }
+    this.#uncheckpointedBytes = 0;
+    await this.#databaseSync.sync();
   }
 }

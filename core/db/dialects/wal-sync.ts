@@ -2,24 +2,20 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { GroupCommit } from '../../local/group-commit.ts';
 
 /**
- * Makes a SQLite database's committed transactions durable by syncing its write-ahead log from
- * libuv's thread pool, rather than by `synchronous = FULL`, whose fsync inside each commit holds
- * the event loop (node:sqlite is synchronous). A commit under `synchronous = NORMAL` has written
- * its frames to the WAL file; once that file's data is synced, the commit survives a machine
- * crash exactly as a FULL commit would, and so does every commit before it (the WAL is replayed
- * in order). Callers who arrive while a sync runs share the next one.
+ * fdatasync of one file from libuv's thread pool, where it cannot hold the event loop. Callers
+ * who arrive while a sync runs share the next one. A file that does not exist yet has nothing
+ * to sync.
  */
-export class WalSync {
+export class GroupedDataSync {
   readonly #path: string;
   #handle: Promise<FileHandle> | null = null;
   readonly #syncs = new GroupCommit<null>(() => this.#sync());
 
-  /** `databasePath` is the database file; its log is `<path>-wal`, as SQLite names it. */
-  constructor(databasePath: string) {
-    this.#path = `${databasePath}-wal`;
+  constructor(path: string) {
+    this.#path = path;
   }
 
-  /** Resolves once every transaction committed before the call is on disk. */
+  /** Resolves once everything written to the file before the call is on disk. */
   sync(): Promise<void> {
     return this.#syncs.submit(null);
   }
@@ -31,18 +27,32 @@ export class WalSync {
   }
 
   async #sync(): Promise<void> {
-    // The log lives as long as a connection is open (a checkpoint rewinds it, keeping the file),
-    // so one descriptor serves throughout; fdatasync flushes the file, whichever descriptor wrote.
+    // One descriptor serves throughout: fdatasync flushes the file, whichever descriptor wrote.
     this.#handle ??= open(this.#path, 'r');
     let handle: FileHandle;
     try {
       handle = await this.#handle;
     } catch (error) {
       this.#handle = null;
-      // No log yet: nothing has been committed in WAL mode, so nothing awaits a sync.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
     await handle.datasync();
+  }
+}
+
+/**
+ * Makes a SQLite database's committed transactions durable by syncing its write-ahead log from
+ * the thread pool, rather than by `synchronous = FULL`, whose fsync inside each commit holds
+ * the event loop (node:sqlite is synchronous). A commit under `synchronous = NORMAL` has written
+ * its frames to the WAL file; once that file's data is synced, the commit survives a machine
+ * crash exactly as a FULL commit would, and so does every commit before it (the WAL is replayed
+ * in order). No log yet means nothing has been committed in WAL mode; the log lives as long as a
+ * connection is open (a checkpoint rewinds it, keeping the file).
+ */
+export class WalSync extends GroupedDataSync {
+  /** `databasePath` is the database file; its log is `<path>-wal`, as SQLite names it. */
+  constructor(databasePath: string) {
+    super(`${databasePath}-wal`);
   }
 }

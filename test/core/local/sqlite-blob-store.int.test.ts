@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ function body(result: BlobObject | 'not-modified' | null): Buffer {
   assert.ok(result && result !== 'not-modified', `expected an object, got ${String(result)}`);
   return Buffer.from(result.body);
 }
+
+const bodyOf = async (store: SqliteBlobStore, key: string): Promise<Buffer> => body(await store.get(key));
 
 const md5 = (content: Uint8Array) => createHash('md5').update(content).digest('hex');
 
@@ -201,6 +203,27 @@ void describe('SqliteBlobStore beyond the contract', () => {
         counter.reset();
         await store.delete('raw/1.eml');
         assert.equal(counter.syncs.length, 0, 'deleting a missing key writes nothing');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    void it('checkpoints the log into the database file itself, syncing that file from the thread pool', async () => {
+      const { store, dir, cleanup } = await openStore();
+      const database = join(dir, 'blobs.db');
+      // Which file each synced descriptor names, while it is still open.
+      const syncedFile = (fd: number) => readlinkSync(`/proc/self/fd/${fd}`);
+      try {
+        const body = randomBytes(200 * 1024);
+        counter.reset();
+        for (let n = 0; n < 10; n += 1) await store.put(`raw/${n}.eml`, body);
+        assert.ok(statSync(database).size < 1024 * 1024, 'under 4 MB of writes, the pages stay in the log');
+        for (let n = 10; n < 30; n += 1) await store.put(`raw/${n}.eml`, body);
+        assert.ok(statSync(database).size > 4 * 1024 * 1024, 'past 4 MB, the log was copied into the file');
+        const files = counter.syncs.map(syncedFile);
+        assert.ok(files.includes(database), 'the database file was synced after its checkpoint');
+        assert.ok(files.includes(`${database}-wal`), 'and the log after each commit');
+        for (let n = 0; n < 30; n += 1) assert.ok(body.equals(await bodyOf(store, `raw/${n}.eml`)));
       } finally {
         await cleanup();
       }
