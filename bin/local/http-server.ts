@@ -25,6 +25,8 @@ export interface LocalHttpServerOptions {
    * that a change was made must find it after a crash of the machine too.
    */
   syncAfterChange(fn: string): Promise<void>;
+  /** Called as each request arrives. */
+  onRequest?: () => void;
 }
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -91,6 +93,7 @@ export async function startHttpServer(options: LocalHttpServerOptions): Promise<
   }
 
   const server = createServer((request, response) => {
+    options.onRequest?.();
     const work = handle(request, response).catch((error: unknown) => {
       options.logger.error('local HTTP request failed', { error: String(error), url: request.url });
       if (!response.headersSent)

@@ -43,7 +43,16 @@ export interface QueuePollerOptions {
   idleMs?: number;
   /** Concurrent batches per function, as Lambda runs several instances. */
   concurrency?: number;
+  /**
+   * True while clients are handing in mail: each poller then takes one message at a time and
+   * rests after it for three times as long as it took, leaving the thread at least three
+   * quarters of the time to the clients.
+   */
+  giveWay?: () => boolean;
 }
+
+// The longest rest after a batch, so a slow batch cannot stop its queue for long.
+const MAX_REST_MS = 1000;
 
 export interface QueuePollers {
   /** Which function consumes which queue, as event source mappings would list them. */
@@ -75,6 +84,8 @@ export function startQueuePollers(options: QueuePollerOptions): QueuePollers {
     });
   }
 
+  const rest = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
   async function poll(fn: LoadedFunction, queueName: string, batchSize: number): Promise<void> {
     const spec = options.queues.find((queue) => queue.name === queueName);
     if (!spec) throw new Error(`${fn.spec.name} is triggered by undeclared queue ${queueName}`);
@@ -82,7 +93,9 @@ export function startQueuePollers(options: QueuePollerOptions): QueuePollers {
       let messages: QueueMessage[];
       try {
         messages = await options.queue.receive(queueName, {
-          max: batchSize,
+          // One at a time while clients are being served: a batch's records, handled at once,
+          // would hold the thread for as long as all of them take.
+          max: options.giveWay?.() ? 1 : batchSize,
           visibilityTimeoutSeconds: spec.visibilityTimeoutSeconds,
         });
       } catch (error) {
@@ -94,6 +107,7 @@ export function startQueuePollers(options: QueuePollerOptions): QueuePollers {
         await idle(queueName);
         continue;
       }
+      const started = performance.now();
       const event: SQSEvent = { Records: messages.map((message) => toRecord(queueName, message)) };
       let failed = new Set(messages.map((message) => message.id));
       try {
@@ -108,6 +122,7 @@ export function startQueuePollers(options: QueuePollerOptions): QueuePollers {
           .filter((message) => !failed.has(message.id))
           .map((message) => options.queue.delete(queueName, message.receiptHandle)),
       );
+      if (options.giveWay?.()) await rest(Math.min(3 * (performance.now() - started), MAX_REST_MS));
     }
   }
 

@@ -11,6 +11,7 @@ import { startEdge, type Edge } from '../../smtp-edge/edge.ts';
 import { CLAIM_PREFIX, CLAIM_RETENTION_DAYS } from '../../smtp-edge/delivery/delivery-worker.ts';
 import { functions } from '../../lambdas/topology.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { AcceptActivity } from './accept-activity.ts';
 import { startBlobExpiry } from './blob-expiry.ts';
 import { DatabaseUnreachableError } from './database-unreachable.ts';
 import { loadFunctions } from './function-loader.ts';
@@ -83,6 +84,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
     });
     await ctx.policy.publish();
 
+    const activity = new AcceptActivity();
     const edge: Edge = await startEdge({
       reader: snapshots,
       blobs: ctx.blobs,
@@ -92,6 +94,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       logger,
       host: config.smtpHost,
       ports: { smtp: config.smtpPort, smtps: config.smtpsPort },
+      onActivity: activity.mark,
       hostname: config.installation.hostname,
       tls: {
         certFile: config.tlsCertFile,
@@ -116,6 +119,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       queues: localQueueSpecsOf(config),
       functions: loaded,
       logger,
+      giveWay: () => activity.recent(),
     });
     cleanups.push(() => pollers.stop());
     const timers: Timers = startTimers(loaded, logger);
@@ -135,6 +139,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       clock: ctx.clock,
       // The send API's one write is its queue send, durable already; a second WAL sync per
       // message would only add a wait to its answer.
+      onRequest: activity.mark,
       syncAfterChange: async (fn) => {
         if (fn !== 'api') await syncCommitted(database.db, database.dialect);
       },

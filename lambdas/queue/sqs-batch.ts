@@ -28,44 +28,49 @@ export function sqsBatchHandler<S extends z.ZodType>(
   schema: S,
   handle: (item: z.output<S>, record: RecordContext) => Promise<RecordOutcome>,
 ) {
+  async function handleRecord(ctx: AppContext, record: SQSRecord): Promise<RecordOutcome> {
+    const queue = queueNameOf(record);
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      body = undefined;
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      ctx.logger.error('unreadable queue message moved to the dead-letter queue', {
+        queue,
+        messageId: record.messageId,
+        issues: parsed.error.issues.slice(0, 3),
+      });
+      await ctx.queue.send(deadLetterQueueName(queue), record.body);
+      return 'done';
+    }
+    try {
+      return await handle(parsed.data, {
+        ctx,
+        record,
+        queue,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      });
+    } catch (error) {
+      ctx.logger.error('queue message failed; it will be retried', {
+        queue,
+        messageId: record.messageId,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      return 'retry';
+    }
+  }
+
   return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
     const ctx = await load();
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      const queue = queueNameOf(record);
-      let body: unknown;
-      try {
-        body = JSON.parse(record.body);
-      } catch {
-        body = undefined;
-      }
-      const parsed = schema.safeParse(body);
-      if (!parsed.success) {
-        ctx.logger.error('unreadable queue message moved to the dead-letter queue', {
-          queue,
-          messageId: record.messageId,
-          issues: parsed.success ? undefined : parsed.error.issues.slice(0, 3),
-        });
-        await ctx.queue.send(deadLetterQueueName(queue), record.body);
-        continue;
-      }
-      try {
-        const outcome = await handle(parsed.data, {
-          ctx,
-          record,
-          queue,
-          receiveCount: Number(record.attributes.ApproximateReceiveCount),
-        });
-        if (outcome === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
-      } catch (error) {
-        ctx.logger.error('queue message failed; it will be retried', {
-          queue,
-          messageId: record.messageId,
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
+    // The records at once: each waits mostly for durable writes (a queue send, a blob), and
+    // writes that overlap share one group commit, where one after another each paid its own.
+    const outcomes = await Promise.all(event.Records.map((record) => handleRecord(ctx, record)));
+    const batchItemFailures = event.Records.filter((_, index) => outcomes[index] === 'retry').map(
+      (record) => ({ itemIdentifier: record.messageId }),
+    );
     return { batchItemFailures };
   });
 }

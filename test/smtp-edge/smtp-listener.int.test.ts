@@ -297,6 +297,22 @@ void describe('SMTP listener', () => {
     }
   });
 
+  void it('reports its activity as the connection, each envelope command and the message arrive', async () => {
+    let marks = 0;
+    const edge = await startHarness({ onActivity: () => (marks += 1) });
+    try {
+      const outcome = await send(edge.port, {
+        from: 'stranger@outside.test',
+        to: ['support+billing@example.com', 'support+other@example.com'],
+      });
+      assert.equal(outcome.ok, true);
+      // Connect, MAIL FROM, two RCPT TO, DATA.
+      assert.equal(marks, 5);
+    } finally {
+      await edge.close();
+    }
+  });
+
   void it('answers 451 4.3.0 while no policy snapshot is loaded', async () => {
     const edge = await startHarness({ snapshot: false });
     try {

@@ -78,4 +78,64 @@ describe('local queue pollers', () => {
       await pollers.stop();
     }
   });
+
+  it('while clients are being served, takes one message at a time and rests three times as long as it took', async () => {
+    const jobs = { name: 'paced', visibilityTimeoutSeconds: 30, maxReceives: 5 };
+    const queue = new CountingQueue({ ...database.handle, clock: systemClock, queues: [jobs] });
+    await queue.sendBatch('paced', ['a', 'b', 'c', 'd']);
+    let busy = true;
+    const calls: { records: number; at: number }[] = [];
+    const pollers = startQueuePollers({
+      queue,
+      queues: [jobs],
+      functions: [slowFunction('paced', calls)],
+      logger: new MemoryLogger(),
+      idleMs: 60_000,
+      concurrency: 1,
+      giveWay: () => busy,
+    });
+    try {
+      await until('three messages were handled', () => calls.length === 3);
+      assert.deepEqual(
+        calls.map((call) => call.records),
+        [1, 1, 1],
+      );
+      for (let n = 1; n < calls.length; n += 1) {
+        const gap = calls[n]!.at - calls[n - 1]!.at;
+        assert.ok(
+          gap >= 4 * HANDLER_MS - 5,
+          `${gap} ms between two calls: the handler's ${HANDLER_MS} ms and a rest of three times that`,
+        );
+      }
+      busy = false;
+      await queue.sendBatch('paced', ['e', 'f', 'g']);
+      await until('the rest were handled', () => calls.reduce((sum, call) => sum + call.records, 0) === 7);
+      assert.ok(
+        calls.slice(3).some((call) => call.records > 1),
+        'with no client waiting, a batch holds several',
+      );
+    } finally {
+      await pollers.stop();
+    }
+  });
 });
+
+const HANDLER_MS = 25;
+
+/** A function that takes HANDLER_MS over each batch, noting when it was called and with how many records. */
+function slowFunction(queue: string, calls: { records: number; at: number }[]): LoadedFunction {
+  return {
+    spec: {
+      name: queue,
+      module: 'none',
+      memoryMb: 128,
+      timeoutSeconds: 10,
+      triggers: [{ kind: 'queue', queue, batchSize: 10 }],
+    },
+    invoke: async (event) => {
+      calls.push({ records: (event as SQSEvent).Records.length, at: performance.now() });
+      await new Promise((resolve) => setTimeout(resolve, HANDLER_MS));
+      return { batchItemFailures: [] };
+    },
+  };
+}
