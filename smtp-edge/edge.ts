@@ -35,8 +35,8 @@ export interface EdgeOptions {
   closeTimeoutMs?: number;
   /** The delivery workers, one per IP pool this edge sends for; none when absent. */
   delivery?: EdgeDeliveryOptions;
-  /** Called as each SMTP connection, envelope command and message arrives. */
-  onActivity?: () => void;
+  /** Called as each message starts to arrive over SMTP (DATA). */
+  onMessage?: () => void;
 }
 
 export interface EdgeDeliveryOptions {
@@ -84,7 +84,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     maxSize: options.maxSize,
     reverseLookup: options.reverseLookup,
     closeTimeoutMs: options.closeTimeoutMs,
-    onActivity: options.onActivity,
+    onMessage: options.onMessage,
   };
   const listeners: SmtpListener[] = [];
   try {

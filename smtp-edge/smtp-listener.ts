@@ -49,8 +49,8 @@ export interface SmtpListenerOptions {
   closeTimeoutMs?: number;
   /** Idle time after which a client is dropped; 60,000 ms by default. */
   socketTimeoutMs?: number;
-  /** Called as each connection, envelope command and message arrives. */
-  onActivity?: () => void;
+  /** Called as each message starts to arrive (DATA). */
+  onMessage?: () => void;
 }
 
 export interface SmtpListener {
@@ -104,7 +104,6 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     logger: smtpServerLogger(logger),
 
     onConnect(session, callback) {
-      settings.onActivity?.();
       sessionLog(session).info('smtp connection', { clientIp: session.remoteAddress });
       callback();
     },
@@ -134,7 +133,6 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     },
 
     onMailFrom(address, session, callback) {
-      settings.onActivity?.();
       const decision = decideMailFrom(index(), stateOf(session), { address: address.address });
       if (!decision.ok) {
         sessionLog(session).info('smtp mail from refused', { code: decision.reply.code });
@@ -144,7 +142,6 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     },
 
     onRcptTo(address, session, callback) {
-      settings.onActivity?.();
       const decision = decideRcptTo(index(), stateOf(session), { address: address.address });
       if (!decision.ok) {
         sessionLog(session).info('smtp recipient refused', {
@@ -160,7 +157,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
     },
 
     onData(stream, session, callback) {
-      settings.onActivity?.();
+      settings.onMessage?.();
       const done = (reply: SmtpReply): void =>
         reply.code < 400 ? callback(null, replyText(reply)) : callback(replyError(reply));
       const work = receive(stream, maxSize)

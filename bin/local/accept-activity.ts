@@ -1,20 +1,43 @@
+// Counted over windows of this length: long enough to hold many arrivals at a high rate, short
+// enough that the pipeline resumes soon after a burst.
+const WINDOW_MS = 100;
+
 /**
- * When the process last served a client handing in mail (an HTTP request, an SMTP command).
- * In one process the pipeline and the accepting share a thread; in the cloud they are separate
- * functions and never slow each other. The local queue pollers give way while clients are being
- * served (queue-pollers.ts), so a burst is accepted at the rate the accepting path alone allows
- * and the pipeline catches up behind it.
+ * How fast messages are being handed in to this process (HTTP requests, SMTP DATA). In one
+ * process the pipeline and the accepting share a thread; in the cloud they are separate
+ * functions and never slow each other. While messages arrive faster than `busyPerSecond`, the
+ * local queue pollers give way to them (queue-pollers.ts), so a burst is accepted at the rate
+ * the accepting path alone allows and the pipeline catches up behind it; below that rate, the
+ * pipeline keeps up as it is and runs at full speed.
  */
 export class AcceptActivity {
-  #last = Number.NEGATIVE_INFINITY;
+  readonly #busyPerWindow: number;
+  #window = 0;
+  #count = 0;
+  #previous = 0;
 
-  /** Notes that a client is being served now. */
+  /** 250 messages a second by default, below what the pipeline sustains on a small machine. */
+  constructor(busyPerSecond = 250) {
+    this.#busyPerWindow = (busyPerSecond * WINDOW_MS) / 1000;
+  }
+
+  /** Notes that a message is being handed in now. */
   readonly mark = (): void => {
-    this.#last = performance.now();
+    this.#advance();
+    this.#count += 1;
   };
 
-  /** Whether a client was served within the last `withinMs`. */
-  recent(withinMs = 20): boolean {
-    return performance.now() - this.#last < withinMs;
+  /** Whether messages arrived at the busy rate or faster over the last full window or this one. */
+  busy(): boolean {
+    this.#advance();
+    return Math.max(this.#previous, this.#count) >= this.#busyPerWindow;
+  }
+
+  #advance(): void {
+    const window = Math.floor(performance.now() / WINDOW_MS);
+    if (window === this.#window) return;
+    this.#previous = window === this.#window + 1 ? this.#count : 0;
+    this.#window = window;
+    this.#count = 0;
   }
 }

@@ -94,7 +94,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       logger,
       host: config.smtpHost,
       ports: { smtp: config.smtpPort, smtps: config.smtpsPort },
-      onActivity: activity.mark,
+      onMessage: activity.mark,
       hostname: config.installation.hostname,
       tls: {
         certFile: config.tlsCertFile,
@@ -119,7 +119,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       queues: localQueueSpecsOf(config),
       functions: loaded,
       logger,
-      giveWay: () => activity.recent(),
+      giveWay: () => activity.busy(),
     });
     cleanups.push(() => pollers.stop());
     const timers: Timers = startTimers(loaded, logger);
