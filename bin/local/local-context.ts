@@ -43,12 +43,18 @@ export const localQueueSpecsOf = (config: LocalConfig): QueueSpec[] =>
   );
 
 /** The blobs of a data directory: rows of `blobs.db`, and the large bodies as files under `blobs/`. */
-export function localBlobStore(dataDir: string, clock: Clock): SqliteBlobStore {
-  return new SqliteBlobStore({
+export async function localBlobStore(
+  dataDir: string,
+  clock: Clock,
+  logger?: Logger,
+): Promise<SqliteBlobStore> {
+  const { store, adopted } = await SqliteBlobStore.open({
     path: join(dataDir, 'blobs.db'),
     files: new FileBlobStore(join(dataDir, 'blobs')),
     clock,
   });
+  if (adopted > 0) logger?.info('blob files of an earlier version adopted', { files: adopted });
+  return store;
 }
 
 export interface LocalContext {
@@ -67,7 +73,7 @@ export async function createLocalContext(
   logger: Logger,
   clock: Clock = systemClock,
 ): Promise<LocalContext> {
-  const blobs = localBlobStore(config.dataDir, clock);
+  const blobs = await localBlobStore(config.dataDir, clock, logger);
   const queue = new DatabaseQueue({
     db: database.db,
     dialect: database.dialect,

@@ -61,6 +61,11 @@ export class FileBlobStore implements BlobStore {
     this.#root = resolve(root);
   }
 
+  /** The folder the blobs are files under. */
+  get root(): string {
+    return this.#root;
+  }
+
   async put(
     key: string,
     body: Uint8Array | string,

@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { GroupedDataSync, WalSync } from '../db/dialects/wal-sync.ts';
@@ -17,6 +19,9 @@ const INLINE_LIMIT = 256 * 1024;
 const CHECKPOINT_AFTER_BYTES = 4 * 1024 * 1024;
 // What a write adds to the log besides its body: its share of the pages it touches.
 const WRITE_OVERHEAD_BYTES = 512;
+
+// The store's user_version once #adoptFiles has run.
+const ADOPTED_FILES_VERSION = 1;
 
 // Rows an expiry deletes per statement, handing the event loop back between statements.
 const EXPIRE_BATCH = 1000;
@@ -85,7 +90,21 @@ export class SqliteBlobStore implements BlobStore {
   readonly #delete: StatementSync;
   readonly #expire: StatementSync;
 
-  constructor(options: SqliteBlobStoreOptions) {
+  /**
+   * Opens the store, first adopting the files of a data directory written when every blob was a
+   * file (see #adoptFiles). Resolves with the store and how many files it adopted.
+   */
+  static async open(options: SqliteBlobStoreOptions): Promise<{ store: SqliteBlobStore; adopted: number }> {
+    const store = new SqliteBlobStore(options);
+    try {
+      return { store, adopted: await store.#adoptFiles() };
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  private constructor(options: SqliteBlobStoreOptions) {
     this.#db = new DatabaseSync(options.path, { timeout: 5000 });
     // Commits reach the WAL unsynced; #commit syncs the log once for each group (durability.ts
     // says why that is as durable as synchronous = FULL).
@@ -197,6 +216,47 @@ export class SqliteBlobStore implements BlobStore {
       if (rows.length < EXPIRE_BATCH) return removed;
       await nextTurn();
     }
+  }
+
+  /**
+   * Gives each file already under the file store's folder a row that names it, so that a data
+   * directory from before this store (every blob a file there) reads as it did: accepted mail
+   * waiting in it is not lost. Once per store, in one transaction with the mark that it ran, so
+   * a crash midway leaves it to run again. An adopted row's etag is empty: a body that is a file
+   * answers with the file's own.
+   */
+  async #adoptFiles(): Promise<number> {
+    const { user_version: version } = this.#db.prepare('pragma user_version').get() as {
+      user_version: number;
+    };
+    if (version >= ADOPTED_FILES_VERSION) return 0;
+    const root = this.#files.root;
+    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    });
+    const adopted: { key: string; writtenAt: number }[] = [];
+    for (const entry of entries) {
+      // Temp files of an unfinished write start with a dot; they never were blobs.
+      if (!entry.isFile() || entry.name.startsWith('.')) continue;
+      const path = join(entry.parentPath, entry.name);
+      const key = relative(root, path).split(sep).join('/');
+      adopted.push({ key, writtenAt: (await stat(path)).mtimeMs });
+    }
+    const insert = this.#db.prepare(
+      'insert or ignore into blobs (key, body, etag, written_at) values (?, null, ?, ?)',
+    );
+    this.#db.exec('begin');
+    try {
+      for (const { key, writtenAt } of adopted) insert.run(key, '', Math.floor(writtenAt));
+      this.#db.exec(`pragma user_version = ${ADOPTED_FILES_VERSION}`);
+      this.#db.exec('commit');
+    } catch (error) {
+      this.#db.exec('rollback');
+      throw error;
+    }
+    await this.#walSync.sync();
+    return adopted.length;
   }
 
   async close(): Promise<void> {

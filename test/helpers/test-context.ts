@@ -51,7 +51,7 @@ export async function createTestContext(
   const dir = mkdtempSync(join(tmpdir(), 'postern-ctx-'));
   const clock = options.clock ?? systemClock;
   const logger = new MemoryLogger();
-  const blobs = localBlobStore(dir, clock);
+  const blobs = await localBlobStore(dir, clock);
   const snapshots: PolicySnapshot[] = [];
   const { db } = database.handle;
   const ctx: AppContext = {

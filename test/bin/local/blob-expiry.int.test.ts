@@ -14,7 +14,7 @@ describe('local blob expiry', () => {
   it('sweeps each rule on its interval, by the clock it is given', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'postern-expiry-'));
     const clock = new ManualClock(Date.now());
-    const blobs = localBlobStore(dir, clock);
+    const blobs = await localBlobStore(dir, clock);
     const logger = new MemoryLogger();
     await blobs.put('claims/7-1', '{}');
     clock.advance(DAY_MS);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readlinkSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,7 +26,7 @@ interface Opened {
 
 async function openStore(clock = new ManualClock(Date.now())): Promise<Opened> {
   const dir = await mkdtemp(join(tmpdir(), 'postern-sqlite-blobs-'));
-  const store = new SqliteBlobStore({
+  const { store } = await SqliteBlobStore.open({
     path: join(dir, 'blobs.db'),
     files: new FileBlobStore(join(dir, 'files')),
     clock,
@@ -63,7 +63,7 @@ void describe('SqliteBlobStore beyond the contract', () => {
       await opened.store.put('raw/2026/11/25/1.eml', 'small body');
       await opened.store.put('raw/2026/11/25/2.eml', randomBytes(LARGE));
       await opened.store.close();
-      const again = new SqliteBlobStore({
+      const { store: again } = await SqliteBlobStore.open({
         path: join(opened.dir, 'blobs.db'),
         files: new FileBlobStore(join(opened.dir, 'files')),
       });
@@ -75,6 +75,67 @@ void describe('SqliteBlobStore beyond the contract', () => {
       }
     } finally {
       await rm(opened.dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('adopts, once, the files of a data directory where every blob was a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'postern-sqlite-blobs-'));
+    try {
+      const files = new FileBlobStore(join(dir, 'blobs'));
+      const large = randomBytes(LARGE);
+      await files.put('raw/2026/11/24/waiting.eml', 'accepted before the upgrade');
+      await files.put('raw/2026/11/24/large.eml', large);
+      await files.put('policy/snapshot.json', '{"version":7}');
+      const old = new Date(Date.now() - 20 * DAY_MS);
+      await utimes(join(dir, 'blobs', 'raw', '2026', '11', '24', 'waiting.eml'), old, old);
+      await writeFile(join(dir, 'blobs', 'raw', '.unfinished.tmp'), 'half');
+
+      const open = () =>
+        SqliteBlobStore.open({ path: join(dir, 'blobs.db'), files: new FileBlobStore(join(dir, 'blobs')) });
+      const first = await open();
+      try {
+        assert.equal(first.adopted, 3, 'every file but the temp one');
+        const { store } = first;
+        assert.equal(
+          body(await store.get('raw/2026/11/24/waiting.eml')).toString(),
+          'accepted before the upgrade',
+        );
+        const snapshot = await store.get('policy/snapshot.json');
+        assert.ok(snapshot && snapshot !== 'not-modified');
+        assert.equal(
+          snapshot.etag,
+          md5(Buffer.from('{"version":7}')),
+          "a file answers with its content's etag",
+        );
+        assert.ok(
+          await store.put('policy/snapshot.json', '{"version":8}', { ifMatch: snapshot.etag }),
+          'and conditions hold against it',
+        );
+        assert.ok(body(await store.get('raw/2026/11/24/large.eml')).equals(large));
+        assert.equal(await store.get('raw/.unfinished.tmp'), null);
+        assert.equal(
+          await store.expire('raw/', Date.now() - 14 * DAY_MS),
+          1,
+          "a file's age is its modification time",
+        );
+        await store.delete('raw/2026/11/24/large.eml');
+      } finally {
+        await first.store.close();
+      }
+      const second = await open();
+      try {
+        assert.equal(second.adopted, 0, 'adopted once only');
+        assert.equal(
+          await second.store.get('raw/2026/11/24/large.eml'),
+          null,
+          'what was deleted since stays deleted',
+        );
+        assert.equal(body(await second.store.get('policy/snapshot.json')).toString(), '{"version":8}');
+      } finally {
+        await second.store.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
