@@ -58,13 +58,25 @@ export interface Platform {
   stop(): Promise<{ peakRss: number }>;
 }
 
+/** The Node flags `npm start` gives the platform (package.json), so the bench runs it as users do. */
+function startFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = manifest.scripts.start.split(/\s+/);
+  const script = words.indexOf('bin/postern.ts');
+  if (words[0] !== 'node' || script < 1)
+    throw new Error(`unexpected start script: ${manifest.scripts.start}`);
+  return words.slice(1, script);
+}
+
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), `postern-bench-${options.label}-`));
   const logPath = join(dataDir, 'platform.log');
   const log = openSync(logPath, 'w');
   let database: { url: string; drop(): Promise<void> } | null = null;
   if (options.mysqlServer) database = freshMysqlDatabase(options.mysqlServer, options.label);
-  const nodeArgs: string[] = [];
+  const nodeArgs = [...startFlags()];
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
     nodeArgs.push(

@@ -26,7 +26,7 @@ const MAX_GROUPED_DIRECTORIES = 256;
 
 // An asynchronous call costs the process more CPU in hand-offs between threads than the call
 // itself does on a file of a few KB in the page cache: a get made of synchronous calls takes a
-// fifth of the CPU of one made with fs/promises (bench/file-blob-store.bench.ts). So the calls
+// fifth of the CPU of one made with fs/promises (bench/blob-store.bench.ts). So the calls
 // that only copy bytes or drop a descriptor are synchronous for files up to this size: open for
 // reading, fstat, read, write, close. Those that may wait for the file system's journal
 // (creating, renaming, unlinking, fsync) stay on the thread pool, where such a wait cannot hold

@@ -1,6 +1,8 @@
-// FileBlobStore's cost per call: its synchronous small-file I/O (only fsyncs on the thread pool)
-// against the same steps made entirely with node:fs/promises, as the store did before, on the same
-// disk in the same run. Run: node bench/file-blob-store.bench.ts
+// The local blob stores' cost per call, on the same disk in the same run: SqliteBlobStore (rows,
+// group-committed, the store the platform uses), FileBlobStore (a file per blob, its small-file
+// I/O synchronous and only fsyncs on the thread pool, which large bodies still use) and the same
+// file steps made entirely with node:fs/promises, as the file store did before.
+// Run: node bench/blob-store.bench.ts
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
@@ -9,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FileBlobStore } from '../core/local/file-blob-store.ts';
 import { GroupCommit } from '../core/local/group-commit.ts';
+import { SqliteBlobStore } from '../core/local/sqlite-blob-store.ts';
 
 const OPERATIONS = 3000;
 const CONCURRENCY = 32;
@@ -92,8 +95,13 @@ async function measure(call: (n: number) => Promise<unknown>): Promise<Figures> 
 
 const root = mkdtempSync(join(tmpdir(), 'postern-bench-blobs-'));
 try {
+  const { store: sqlite } = await SqliteBlobStore.open({
+    path: join(root, 'blobs.db'),
+    files: new FileBlobStore(join(root, 'large')),
+  });
   const stores = {
-    FileBlobStore: new FileBlobStore(join(root, 'ours')),
+    SqliteBlobStore: sqlite,
+    FileBlobStore: new FileBlobStore(join(root, 'files')),
     'fs/promises': new PromisesBlobStore(join(root, 'reference')),
   };
   const rows = [];
@@ -125,8 +133,9 @@ try {
       });
     }
   }
+  await sqlite.close();
   console.log(
-    `FileBlobStore against fs/promises: ${OPERATIONS} calls ${CONCURRENCY} at a time, median of ${ROUNDS} rounds, in ${root}`,
+    `Local blob stores: ${OPERATIONS} calls ${CONCURRENCY} at a time, median of ${ROUNDS} rounds, in ${root}`,
   );
   console.table(rows);
 } finally {
