@@ -33,6 +33,12 @@ export interface FunctionSpec {
   memoryMb: number;
   timeoutSeconds: number;
   triggers: readonly Trigger[];
+  /**
+   * What the function tells a caller of is durable before it answers, by its own writes (the send
+   * API's one write is a durable queue send): a runtime that makes commits durable in groups need
+   * not sync after its requests.
+   */
+  answersDurably?: true;
 }
 
 // Each queue's dead-letter threshold sits above the most receives its stage plans
@@ -69,6 +75,7 @@ export const functions: readonly FunctionSpec[] = [
     module: 'lambdas/api/handler.ts',
     memoryMb: 512,
     timeoutSeconds: 29,
+    answersDurably: true,
     triggers: [
       {
         kind: 'http',

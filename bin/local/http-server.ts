@@ -20,11 +20,12 @@ export interface LocalHttpServerOptions {
   logger: Logger;
   clock: { now(): number };
   /**
-   * Runs after a request to `fn` that may have changed something (any method but GET, HEAD and
-   * OPTIONS) and before its answer: the local database syncs commits in groups, and a person told
-   * that a change was made must find it after a crash of the machine too.
+   * Runs after a request that may have changed something (any method but GET, HEAD and OPTIONS)
+   * and before its answer, unless its function answers durably itself: the local database syncs
+   * commits in groups, and a person told that a change was made must find it after a crash of
+   * the machine too.
    */
-  syncAfterChange(fn: string): Promise<void>;
+  syncAfterChange(): Promise<void>;
   /** Called as each request arrives. */
   onRequest?: () => void;
 }
@@ -88,7 +89,9 @@ export async function startHttpServer(options: LocalHttpServerOptions): Promise<
       event,
       lambdaContext(fn.spec.name, fn.spec.timeoutSeconds),
     )) as HttpResult;
-    if (!READ_ONLY_METHODS.has(request.method ?? 'GET')) await options.syncAfterChange(fn.spec.name);
+    if (!READ_ONLY_METHODS.has(request.method ?? 'GET') && !fn.spec.answersDurably) {
+      await options.syncAfterChange();
+    }
     send(response, result);
   }
 

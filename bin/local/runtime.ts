@@ -137,12 +137,8 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       functions: loaded,
       logger,
       clock: ctx.clock,
-      // The send API's one write is its queue send, durable already; a second WAL sync per
-      // message would only add a wait to its answer.
       onRequest: activity.mark,
-      syncAfterChange: async (fn) => {
-        if (fn !== 'api') await syncCommitted(database.db, database.dialect);
-      },
+      syncAfterChange: () => syncCommitted(database.db, database.dialect),
       localRoutes: [
         healthRoute(async () => {
           await sql`select 1`.execute(ctx.db);

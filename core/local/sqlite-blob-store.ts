@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { openWalDatabase } from '../db/dialects/node-sqlite.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { GroupedDataSync, WalSync } from '../db/dialects/wal-sync.ts';
 import type { BlobObject, BlobPutOptions, BlobStore, Clock } from '../ports.ts';
@@ -105,11 +106,8 @@ export class SqliteBlobStore implements BlobStore {
   }
 
   private constructor(options: SqliteBlobStoreOptions) {
-    this.#db = new DatabaseSync(options.path, { timeout: 5000 });
-    // Commits reach the WAL unsynced; #commit syncs the log once for each group (durability.ts
-    // says why that is as durable as synchronous = FULL).
-    this.#db.exec('pragma journal_mode = wal');
-    this.#db.exec('pragma synchronous = normal');
+    // #commit syncs the log once for each group.
+    this.#db = openWalDatabase(options.path);
     // Checkpoints are #checkpoint's, not a commit's (see there).
     this.#db.exec('pragma wal_autocheckpoint = 0');
     this.#db.exec(
@@ -174,7 +172,8 @@ export class SqliteBlobStore implements BlobStore {
     const row = this.#body.get(key) as { etag: string; body: Uint8Array | null } | undefined;
     if (!row) return null;
     // A file answers with its own etag: after a crash between a large put's file and its row,
-    // the file is the newer of the two.
+    // the file is the newer of the two. The file store opens the file in this same turn, so a
+    // put that moves the body into its row cannot delete the file in between.
     if (row.body === null) return this.#files.get(key, options);
     if (options.ifNoneMatch === row.etag) return 'not-modified';
     return { body: row.body, etag: row.etag };

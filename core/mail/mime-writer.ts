@@ -27,12 +27,13 @@ function writeNode(node: MimeNode, parts: Buffer[]): void {
     if (typeof content !== 'string' && !Buffer.isBuffer(content)) {
       throw new TypeError('writeMime takes content held in memory only (a string or a Buffer)');
     }
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     // Quoted-printable is only ever chosen for text/* parts, which nodemailer encodes as text
     // (its `binary` mode is for other types), as encode() does.
-    if (transferEncoding === 'base64') parts.push(base64Lines(content));
+    if (transferEncoding === 'base64') parts.push(base64Lines(bytes));
     else if (transferEncoding === 'quoted-printable') {
-      parts.push(Buffer.from(wrapQuotedPrintable(encodeQuotedPrintable(content), LINE_LENGTH), 'latin1'));
-    } else parts.push(typeof content === 'string' ? Buffer.from(content) : content);
+      parts.push(Buffer.from(wrapQuotedPrintable(encodeQuotedPrintable(bytes), LINE_LENGTH), 'latin1'));
+    } else parts.push(bytes);
   }
   if (node.multipart) {
     node.childNodes.forEach((child, index) => {
@@ -44,11 +45,8 @@ function writeNode(node: MimeNode, parts: Buffer[]): void {
 }
 
 /** Base64 in lines of 76 characters joined by CRLF, the last without a line end. */
-function base64Lines(content: string | Buffer): Buffer {
-  const encoded = Buffer.from(
-    typeof content === 'string' ? Buffer.from(content).toString('base64') : content.toString('base64'),
-    'latin1',
-  );
+function base64Lines(content: Buffer): Buffer {
+  const encoded = Buffer.from(content.toString('base64'), 'latin1');
   const lines = Math.ceil(encoded.length / LINE_LENGTH);
   if (lines <= 1) return encoded;
   const output = Buffer.allocUnsafe(encoded.length + (lines - 1) * 2);

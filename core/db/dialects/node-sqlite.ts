@@ -21,12 +21,20 @@ export interface NodeSqliteOptions {
   path: string;
 }
 
-export function openNodeSqlite(options: NodeSqliteOptions): { dialect: SqliteDialect; raw: DatabaseSync } {
-  const raw = new DatabaseSync(options.path, { timeout: 5000 });
-  // WAL lets readers run beside the writer. Commits are not synced one by one: the ones the
-  // outside world hears of are made durable in groups (core/db/durability.ts says why that is safe).
+/**
+ * A connection in WAL mode, which lets readers run beside the writer, whose commits reach the log
+ * unsynced (synchronous = NORMAL): its owner makes the ones the outside world hears of durable in
+ * groups, by syncing the log (core/db/durability.ts says why that is safe).
+ */
+export function openWalDatabase(path: string): DatabaseSync {
+  const raw = new DatabaseSync(path, { timeout: 5000 });
   raw.exec('pragma journal_mode = wal');
   raw.exec('pragma synchronous = normal');
+  return raw;
+}
+
+export function openNodeSqlite(options: NodeSqliteOptions): { dialect: SqliteDialect; raw: DatabaseSync } {
+  const raw = openWalDatabase(options.path);
   raw.exec('pragma foreign_keys = off');
   const cache = new Map<string, SqliteStatement>();
   const database: SqliteDatabase = {
