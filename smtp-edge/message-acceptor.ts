@@ -20,6 +20,8 @@ export interface AcceptInput {
   mailFrom: string;
   recipients: readonly RecipientDecision[];
   auth: SessionAuth | null;
+  /** The domain that authorized the sender for the authenticated server (decideData). */
+  senderDomainId: number | null;
   tls: boolean;
   clientIp: string | null;
   /** For log correlation. */
@@ -44,6 +46,7 @@ export function createMessageAcceptor(options: MessageAcceptorOptions): MessageA
           mailFrom: input.mailFrom,
           recipients: input.recipients,
           credential: input.auth,
+          senderDomainId: input.senderDomainId,
           tls: input.tls,
           clientIp: input.clientIp,
           // A null reverse path is a bounce (RFC 5321 §4.5.5).

@@ -207,7 +207,7 @@ export function decideData(
   index: PolicyIndex | null,
   session: SessionState,
   input: DataInput,
-): Decision<{ server: SnapshotServer | null }> {
+): Decision<{ server: SnapshotServer | null; senderDomainId: number | null }> {
   if (!index) return refuse(REPLIES.policyNotLoaded);
   if (input.size > input.maxSize) return refuse(REPLIES.tooLarge);
   const text = Buffer.from(input.message.buffer, input.message.byteOffset, input.message.byteLength).toString(
@@ -218,12 +218,12 @@ export function decideData(
   // Postal counts its own Received header too, which is added in front of this data.
   const ownHops = 1 + headers.filter((h) => h.name === 'received' && viaHost(h.value, input.hostname)).length;
   if (ownHops > 4) return refuse(REPLIES.loopDetected);
-  if (!session.auth) return { ok: true, server: null };
+  if (!session.auth) return { ok: true, server: null, senderDomainId: null };
   const server = index.serverById(session.auth.serverId);
   if (!server || !authStillValid(index, session.auth)) return refuse(REPLIES.invalidCredential);
   const authorization = authorizeSender(server, senderHeadersOf(headers));
   if (!authorization.authorized) return refuse(REPLIES.senderNotAllowed);
-  return { ok: true, server };
+  return { ok: true, server, senderDomainId: authorization.domain.id };
 }
 
 export interface ReceivedInput {

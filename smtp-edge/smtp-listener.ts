@@ -198,6 +198,7 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<S
       mailFrom,
       recipients: [...recipientsOf(session).values()],
       auth: state.auth,
+      senderDomainId: decision.senderDomainId,
       tls: session.secure,
       clientIp: session.remoteAddress,
       sessionId: session.id,

@@ -17,6 +17,8 @@ export const DeliveryJob = z.object({
   serverId: z.number().int(),
   /** 1 for the first attempt; a retry is a new job with the next number. */
   attempt: z.number().int().positive(),
+  /** Where this run of attempts began (ProcessJob.firstAttempt). */
+  firstAttempt: z.number().int().positive().default(1),
   /** Envelope sender: the return path, or '' for a bounce. */
   mailFrom: z.string(),
   rcptTo: z.string(),

@@ -11,6 +11,8 @@ export const DeliveryResult = z.object({
   messageId: z.number().int().positive(),
   serverId: z.number().int(),
   attempt: z.number().int().positive(),
+  /** Where this run of attempts began (ProcessJob.firstAttempt). */
+  firstAttempt: z.number().int().positive().default(1),
   status: DeliveryOutcome,
   /** For people: "Message for x accepted by 1.2.3.4:25 (mx.example.com)". */
   details: z.string(),

@@ -74,13 +74,16 @@ export async function recordResult(ctx: AppContext, result: DeliveryResult): Pro
 
   const retryAt =
     result.status === 'SoftFail'
-      ? result.finishedAt + retryDelaySeconds(result.attempt, result.retryAfterSeconds) * 1000
+      ? result.finishedAt +
+        retryDelaySeconds(result.attempt - result.firstAttempt + 1, result.retryAfterSeconds) * 1000
       : null;
   if (retryAt !== null) {
     const delay = Math.max(0, Math.ceil((retryAt - ctx.clock.now()) / 1000));
     await ctx.queue.send(
       PROCESS_QUEUE,
-      JSON.stringify(processJob(message.id, result.attempt + 1, { notBefore: retryAt })),
+      JSON.stringify(
+        processJob(message.id, result.attempt + 1, { notBefore: retryAt, firstAttempt: result.firstAttempt }),
+      ),
       {
         delaySeconds: Math.min(delay, MAX_QUEUE_DELAY_SECONDS),
       },

@@ -38,6 +38,8 @@ export interface AcceptMessageInput {
   recipients: readonly RecipientToAccept[];
   /** The credential that authenticated the submission; only its own server's envelope carries it. */
   credential: { serverId: number; credentialId: number } | null;
+  /** The domain that authorized the sender for the credential's server (sender-authorization.ts). */
+  senderDomainId: number | null;
   tls: boolean;
   clientIp: string | null;
   /** To be sent with a null MAIL FROM. */
@@ -98,6 +100,7 @@ export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput)
       serverId,
       via: input.via,
       credentialId: input.credential?.serverId === serverId ? input.credential.credentialId : null,
+      senderDomainId: input.credential?.serverId === serverId ? input.senderDomainId : null,
       mailFrom: input.mailFrom,
       recipients,
       rawKey,

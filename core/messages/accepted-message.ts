@@ -23,6 +23,11 @@ export const AcceptedMessage = z.object({
   serverId: z.number().int(),
   via: z.enum(['smtp', 'api']),
   credentialId: z.number().int().nullable(),
+  /**
+   * The verified domain that authorized From (or Sender) for the credential: Postal's
+   * authenticated domain, whose key signs the mail and whose return path it uses.
+   */
+  senderDomainId: z.number().int().nullable(),
   mailFrom: z.string(),
   recipients: z.array(AcceptedRecipient).min(1),
   /** Blob store key of the raw message, shared by every recipient. */

@@ -2,6 +2,8 @@ import type { AppContext } from '../context.ts';
 import type { Row } from '../db/schema.ts';
 import { incrementStats } from '../stats/message-stats.ts';
 import { addDelivery } from './message-deliveries.ts';
+import { emitMessageEvent } from './message-events.ts';
+import type { ProcessOutcome, ProcessState } from './process-state.ts';
 
 /** Held mail waits this long for a release, then its hold is cancelled (Postal's default). */
 export const HOLD_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
@@ -33,6 +35,30 @@ export async function holdMessage(
     return true;
   });
 }
+
+/** The process stage's hold: the message held for its job's attempt, and MessageHeld told. */
+export async function holdForJob(
+  state: ProcessState,
+  reason: string,
+  options: { countLive?: (trx: AppContext['db']) => Promise<void> } = {},
+): Promise<ProcessOutcome> {
+  const { ctx, message, job } = state;
+  const held = await holdMessage(ctx, message, job.attempt, reason, options);
+  if (held) {
+    state.log.info('message held', { reason });
+    await emitMessageEvent(ctx, message.id, { status: 'Held', details: reason });
+  }
+  return { outcome: held ? 'held' : 'skipped', reason };
+}
+
+/** Postal's first check of every message, incoming or outgoing: a suspended server holds its mail. */
+export async function holdIfSuspended(state: ProcessState): Promise<ProcessOutcome | null> {
+  if (state.server.suspended_at === null && state.organization.suspended_at === null) return null;
+  return holdForJob(state, 'Mail server has been suspended. No e-mails can be processed at present.');
+}
+
+/** Postal's reason for holding the mail of a server in Development mode. */
+export const DEVELOPMENT_MODE_REASON = 'Server is in development mode.';
 
 /** Ends a hold without sending: HoldCancelled, with the reason. False when it was not held any more. */
 export async function cancelHold(

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { NewRow } from '../db/schema.ts';
-import { headerValues, parseHeaderBlock, type RawHeader } from '../mail/header-block.ts';
-import { senderHeadersOf, storedMessageId, storedSubject } from './raw-headers.ts';
+import { headerValues, parseHeaderBlock } from '../mail/header-block.ts';
+import { storedMessageId, storedSubject } from './raw-headers.ts';
 import { acceptedPointerKey } from './accept-message.ts';
 import { incrementStats } from '../stats/message-stats.ts';
 import type { AcceptedMessage } from './accepted-message.ts';
@@ -22,7 +22,6 @@ export async function ingestAccepted(
   const subject = storedSubject(headers);
   const messageId = storedMessageId(headers);
   const tag = envelope.tag ?? headerValues(headers, 'x-postal-tag').at(-1)?.slice(0, 255) ?? null;
-  const senderDomainId = await sendingDomainId(ctx, envelope.serverId, headers);
   const routeDomains = await routeDomainIds(
     ctx,
     envelope.recipients.flatMap((r) => (r.routeId === null ? [] : [r.routeId])),
@@ -41,7 +40,7 @@ export async function ingestAccepted(
     route_id: recipient.routeId,
     domain_id:
       recipient.kind === 'outgoing'
-        ? senderDomainId
+        ? envelope.senderDomainId
         : recipient.routeId === null
           ? null
           : (routeDomains.get(recipient.routeId) ?? null),
@@ -108,33 +107,6 @@ export async function ingestAccepted(
     inserted,
   });
   return { inserted };
-}
-
-/** The verified domain of the server (or its organization) that the From address belongs to. */
-async function sendingDomainId(
-  ctx: AppContext,
-  serverId: number,
-  headers: readonly RawHeader[],
-): Promise<number | null> {
-  const from = senderHeadersOf(headers).from.find(Boolean);
-  const domain = from?.slice(from.lastIndexOf('@') + 1).toLowerCase();
-  if (!domain) return null;
-  const server = await ctx.db
-    .selectFrom('servers')
-    .select('organization_id')
-    .where('id', '=', serverId)
-    .executeTakeFirst();
-  if (!server) return null;
-  const candidates = await ctx.db
-    .selectFrom('domains')
-    .select(['id', 'server_id'])
-    .where('name', '=', domain)
-    .where('organization_id', '=', server.organization_id)
-    .where('verified_at', 'is not', null)
-    .where((eb) => eb.or([eb('server_id', '=', serverId), eb('server_id', 'is', null)]))
-    .execute();
-  // The server's own domain wins over the organization's, as in Postal's sender rule.
-  return (candidates.find((d) => d.server_id === serverId) ?? candidates[0])?.id ?? null;
 }
 
 async function routeDomainIds(ctx: AppContext, routeIds: number[]): Promise<Map<number, number | null>> {

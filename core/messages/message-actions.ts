@@ -103,16 +103,19 @@ async function apply(
     return;
   }
   // The job is queued before anything changes: should the process die here, the message is
-  // still held (or failed) and the action can be repeated; a job queued twice runs once.
-  await ctx.queue.send(
-    PROCESS_QUEUE,
-    JSON.stringify(
-      processJob(message.id, message.attempt + 1, {
-        manual: true,
-        intent: action === 'release' ? 'release' : 'resend',
-      }),
-    ),
-  );
+  // still held (or failed) and the action can be repeated; a job queued twice runs once. Either
+  // way a new run of attempts begins, as Postal queues the message afresh.
+  const next = message.attempt + 1;
+  const job =
+    message.status === 'SoftFail'
+      ? // Postal's "retry now": the waiting retry made due at once, through the same holds.
+        processJob(message.id, next, { firstAttempt: next })
+      : processJob(message.id, next, {
+          manual: true,
+          intent: action === 'release' ? 'release' : 'resend',
+          firstAttempt: next,
+        });
+  await ctx.queue.send(PROCESS_QUEUE, JSON.stringify(job));
 }
 
 export async function actOnMessage(

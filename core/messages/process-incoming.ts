@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { Row } from '../db/schema.ts';
 import { messageIdOfReturnPath } from '../delivery/return-path.ts';
-import { holdMessage } from './holds.ts';
+import { DEVELOPMENT_MODE_REASON, holdForJob, holdIfSuspended } from './holds.ts';
 import { addDelivery } from './message-deliveries.ts';
 import { emitBounceEvent, emitMessageEvent } from './message-events.ts';
 import { staleManualJob, type ProcessOutcome, type ProcessState } from './process-state.ts';
@@ -17,10 +17,15 @@ export async function processIncoming(state: ProcessState): Promise<ProcessOutco
   if (message.held === 1 && !job.manual) return { outcome: 'skipped', reason: 'the message is held' };
   const stale = staleManualJob(job, message);
   if (stale) return { outcome: 'skipped', reason: stale };
+  const suspended = await holdIfSuspended(state);
+  if (suspended) return suspended;
   if (message.bounce === 1) return linkBounce(state);
+  // Bounces are linked first, as Postal does: the original learns of its bounce in any mode.
+  if (state.server.mode === 'Development' && !job.manual) return holdForJob(state, DEVELOPMENT_MODE_REASON);
   return followRoute(state);
 }
 
+/** Settles the message for this attempt; a HardFail is told to webhooks (MessageDeliveryFailed). */
 async function finish(
   state: ProcessState,
   status: 'Processed' | 'HardFail',
@@ -28,7 +33,7 @@ async function finish(
   extra: Partial<Row<'messages'>> = {},
 ): Promise<boolean> {
   const { ctx, message, job } = state;
-  return ctx.db.transaction().execute(async (trx) => {
+  const finished = await ctx.db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('messages')
       .set({ status, attempt: job.attempt, held: 0, ...extra })
@@ -39,6 +44,8 @@ async function finish(
     await addDelivery(trx, message, { status, details, attempt: job.attempt }, ctx.clock.now());
     return true;
   });
+  if (finished) await emitMessageEvent(ctx, message.id, { status, details });
+  return finished;
 }
 
 async function linkBounce(state: ProcessState): Promise<ProcessOutcome> {
@@ -120,15 +127,12 @@ async function followRoute(state: ProcessState): Promise<ProcessOutcome> {
   }
   if (route.mode === 'Bounce' || route.mode === 'Reject') {
     const reason = `Route ${route.name} does not accept incoming messages`;
-    if (await finish(state, 'HardFail', reason))
-      await emitMessageEvent(ctx, message.id, { status: 'HardFail', details: reason });
+    await finish(state, 'HardFail', reason);
     return { outcome: 'failed', reason };
   }
   const reason =
     route.mode === 'Hold'
       ? `Held by route ${route.name}`
       : 'Held: delivery to HTTP, SMTP and address endpoints is not available yet';
-  const held = await holdMessage(ctx, message, job.attempt, reason);
-  if (held) await emitMessageEvent(ctx, message.id, { status: 'Held', details: reason });
-  return { outcome: held ? 'held' : 'skipped', reason };
+  return holdForJob(state, reason);
 }

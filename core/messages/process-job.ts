@@ -8,6 +8,12 @@ export const ProcessJob = z.object({
   messageId: z.number().int().positive(),
   /** The delivery attempt this processing leads to; 1 for a new message. */
   attempt: z.number().int().positive(),
+  /**
+   * The attempt this run of attempts began with: 1, or the attempt a person's release or resend
+   * started. As Postal counts attempts per queued message, the limit and the retry schedule count
+   * from here.
+   */
+  firstAttempt: z.number().int().positive().default(1),
   /** Released by a person: skips the holds Postal skips for manual sends. */
   manual: z.boolean(),
   /**
@@ -28,12 +34,18 @@ export const MAX_QUEUE_DELAY_SECONDS = 900;
 export function processJob(
   messageId: number,
   attempt: number,
-  options: { manual?: boolean; intent?: 'release' | 'resend'; notBefore?: number } = {},
+  options: {
+    manual?: boolean;
+    intent?: 'release' | 'resend';
+    notBefore?: number;
+    firstAttempt?: number;
+  } = {},
 ) {
   return ProcessJob.parse({
     version: 1,
     messageId,
     attempt,
+    firstAttempt: options.firstAttempt ?? 1,
     manual: options.manual ?? false,
     ...(options.intent ? { intent: options.intent } : {}),
     notBefore: options.notBefore ?? 0,

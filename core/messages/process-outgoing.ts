@@ -5,11 +5,11 @@ import { parseHeaderBlock } from '../mail/header-block.ts';
 import { senderHeadersOf } from './raw-headers.ts';
 import { incrementLiveStats, liveCount } from '../stats/message-stats.ts';
 import { activeSuppression, addSuppression } from '../suppressions/suppressions.ts';
-import { holdMessage } from './holds.ts';
+import { DEVELOPMENT_MODE_REASON, holdForJob, holdIfSuspended } from './holds.ts';
 import { addDelivery } from './message-deliveries.ts';
 import { emitMessageEvent } from './message-events.ts';
 import { staleManualJob } from './process-state.ts';
-import { prepareMessage } from './prepare-message.ts';
+import { prepareMessage, type PreparedMessage } from './prepare-message.ts';
 import type { ProcessOutcome, ProcessState } from './process-state.ts';
 
 // The process stage for outgoing mail, as Postal's outgoing processor: a list of named steps,
@@ -21,22 +21,36 @@ export const MAX_ATTEMPTS = 18;
 
 type Step = (state: ProcessState) => Promise<ProcessOutcome | null>;
 
+/** What the holds after signing see, and what the delivery job is made of. */
+interface Prepared extends PreparedMessage {
+  /** The From addresses, for the IP pool rules. */
+  from: readonly string[];
+}
+
 export async function processOutgoing(state: ProcessState): Promise<ProcessOutcome> {
   if (state.message.attempt === state.job.attempt) return resumeClaimed(state);
-  const steps: Step[] = [
+  const early = await firstOutcome(state, [
     skipIfHandled,
     holdIfSuspended,
     failIfTooManyAttempts,
     holdIfCredentialHolds,
     holdIfSuppressed,
-    holdIfSendLimitReached,
-    holdIfDevelopmentMode,
-  ];
+  ]);
+  if (early) return early;
+  // Signed before the last holds, as Postal does: mail held by the send limit or Development
+  // mode has been processed in full, and a release sends it as it was held.
+  const prepared = await prepare(state);
+  if ('outcome' in prepared) return prepared;
+  const late = await firstOutcome(state, [holdIfSendLimitReached, holdIfDevelopmentMode]);
+  return late ?? handToDelivery(state, prepared);
+}
+
+async function firstOutcome(state: ProcessState, steps: readonly Step[]): Promise<ProcessOutcome | null> {
   for (const step of steps) {
     const outcome = await step(state);
     if (outcome) return outcome;
   }
-  return handToDelivery(state);
+  return null;
 }
 
 /**
@@ -53,7 +67,8 @@ async function resumeClaimed(state: ProcessState): Promise<ProcessOutcome> {
     .executeTakeFirst();
   if (result || message.status === 'HardFail')
     return { outcome: 'skipped', reason: 'this attempt has a result' };
-  return handToDelivery(state);
+  const prepared = await prepare(state);
+  return 'outcome' in prepared ? prepared : handToDelivery(state, prepared);
 }
 
 async function skipIfHandled({ job, message, server }: ProcessState): Promise<ProcessOutcome | null> {
@@ -69,26 +84,16 @@ async function skipIfHandled({ job, message, server }: ProcessState): Promise<Pr
 }
 
 async function hold(state: ProcessState, reason: string, countLive = false): Promise<ProcessOutcome> {
-  const { ctx, message, job } = state;
-  const held = await holdMessage(ctx, message, job.attempt, reason, {
+  const { ctx, message } = state;
+  return holdForJob(state, reason, {
     countLive: countLive
       ? (trx) => incrementLiveStats(trx, ctx.dialect, message.server_id, 'outgoing', ctx.clock.now())
       : undefined,
   });
-  if (held) {
-    state.log.info('message held', { reason });
-    await emitMessageEvent(ctx, message.id, { status: 'Held', details: reason });
-  }
-  return { outcome: held ? 'held' : 'skipped', reason };
-}
-
-async function holdIfSuspended(state: ProcessState): Promise<ProcessOutcome | null> {
-  if (state.server.suspended_at === null && state.organization.suspended_at === null) return null;
-  return hold(state, 'Mail server has been suspended. No e-mails can be processed at present.');
 }
 
 async function failIfTooManyAttempts(state: ProcessState): Promise<ProcessOutcome | null> {
-  if (state.job.attempt <= MAX_ATTEMPTS) return null;
+  if (state.job.attempt - state.job.firstAttempt < MAX_ATTEMPTS) return null;
   const { ctx, message, job } = state;
   const reason = `Maximum number of delivery attempts (${MAX_ATTEMPTS}) has been reached`;
   const now = ctx.clock.now();
@@ -160,7 +165,7 @@ async function holdIfSendLimitReached(state: ProcessState): Promise<ProcessOutco
 
 async function holdIfDevelopmentMode(state: ProcessState): Promise<ProcessOutcome | null> {
   if (state.server.mode !== 'Development' || state.job.manual) return null;
-  return hold(state, 'Server is in development mode.', state.job.attempt === 1);
+  return hold(state, DEVELOPMENT_MODE_REASON, state.job.attempt === 1);
 }
 
 async function fail(state: ProcessState, reason: string): Promise<ProcessOutcome> {
@@ -186,20 +191,28 @@ async function fail(state: ProcessState, reason: string): Promise<ProcessOutcome
 }
 
 /**
- * Prepares the message, claims the attempt and queues the delivery job. If a run dies after the
- * claim, the next run finds the attempt claimed with no result and sends the job again; the
- * delivery worker's claim in the blob store keeps a duplicate job from sending twice.
+ * Postal's step 7: the message as it will leave, with X-Postal-MsgID and a DKIM signature, kept
+ * in the blob store for this and every later attempt.
  */
-async function handToDelivery(state: ProcessState): Promise<ProcessOutcome> {
-  const { ctx, message, server, job } = state;
+async function prepare(state: ProcessState): Promise<Prepared | ProcessOutcome> {
+  const { ctx, message } = state;
   const raw = message.raw_key === null ? null : await ctx.blobs.get(message.raw_key);
   if (!raw || raw === 'not-modified') return fail(state, 'The raw message is no longer available');
   const prepared = await prepareMessage(ctx, message, raw.body);
-  const { from } = senderHeadersOf(parseHeaderBlock(raw.body));
+  return { ...prepared, from: senderHeadersOf(parseHeaderBlock(raw.body)).from };
+}
+
+/**
+ * Claims the attempt and queues the delivery job. If a run dies after the claim, the next run
+ * finds the attempt claimed with no result and sends the job again; the delivery worker's claim
+ * in the blob store keeps a duplicate job from sending twice.
+ */
+async function handToDelivery(state: ProcessState, prepared: Prepared): Promise<ProcessOutcome> {
+  const { ctx, message, server, job } = state;
   const source = (await chooseSource(
     ctx.db,
     server,
-    { from, rcptTo: message.rcpt_to },
+    { from: prepared.from, rcptTo: message.rcpt_to },
     ctx.installation.hostname,
   )) ?? {
     pool: 'default',
@@ -235,6 +248,7 @@ async function handToDelivery(state: ProcessState): Promise<ProcessOutcome> {
     messageId: message.id,
     serverId: server.id,
     attempt: job.attempt,
+    firstAttempt: job.firstAttempt,
     mailFrom,
     rcptTo: message.rcpt_to,
     preparedKey: prepared.key,

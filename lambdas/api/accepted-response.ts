@@ -6,14 +6,14 @@ import { PostalApiError } from './postal-envelope.ts';
 
 export interface SentMessages {
   message_id: string | null;
-  /** By lower-cased recipient address, as @atech/postal's SendResult reads them. */
+  /** By recipient address as the caller wrote it (bare), as Postal keys them. */
   messages: Record<string, { id: number; token: string }>;
 }
 
 export function acceptedResponse(messageId: string | null, accepted: AcceptResult | null): SentMessages {
   const messages: SentMessages['messages'] = {};
   for (const recipient of accepted?.envelopes.flatMap((envelope) => envelope.recipients) ?? []) {
-    messages[recipient.address.toLowerCase()] = { id: recipient.messageId, token: recipient.token };
+    messages[recipient.address] = { id: recipient.messageId, token: recipient.token };
   }
   return { message_id: messageId, messages };
 }

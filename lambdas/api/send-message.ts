@@ -46,6 +46,8 @@ export interface SendMessageRequest {
   attachments: ComposeAttachment[];
   /** Bare addresses across to, cc and bcc, first spelling kept, each once whatever its case. */
   recipients: string[];
+  /** The verified domain that authorized From or Sender. */
+  senderDomainId: number;
 }
 
 export const sendMessage: ApiAction = async ({ params, ctx, server, credential, meta }) => {
@@ -74,6 +76,7 @@ export const sendMessage: ApiAction = async ({ params, ctx, server, credential, 
       routeId: null,
     })),
     credential: { serverId: server.id, credentialId: credential.id },
+    senderDomainId: request.senderDomainId,
     // Postal records every API message as received with SSL.
     tls: true,
     clientIp: meta.ipAddress,
@@ -106,7 +109,7 @@ export function readSendMessage(params: ApiParams, server: SnapshotServer): Send
     from: [bareAddress(from)],
     sender: sender === null || isBlank(sender) ? [] : [bareAddress(sender)],
   });
-  if (!authorization.authorized) fail('UnauthenticatedFromAddress');
+  if (!authorization.authorized) return fail('UnauthenticatedFromAddress');
   for (const attachment of attachments) {
     if (isBlank(attachment.name)) fail('AttachmentMissingName');
     if (attachment.data.byteLength === 0) fail('AttachmentMissingData');
@@ -126,6 +129,7 @@ export function readSendMessage(params: ApiParams, server: SnapshotServer): Send
     headers: headerList(params.headers),
     attachments,
     recipients: uniqueRecipients([...to, ...cc, ...bcc]),
+    senderDomainId: authorization.domain.id,
   };
 }
 

@@ -24,9 +24,8 @@ export const sendRaw: ApiAction = async ({ params, ctx, server, credential, meta
   }
   const raw = Buffer.from(params.data, 'base64');
   const headers = parseHeaderBlock(raw);
-  if (!authorizeSender(server, senderHeadersOf(headers)).authorized) {
-    throw new PostalApiError('UnauthenticatedFromAddress');
-  }
+  const authorization = authorizeSender(server, senderHeadersOf(headers));
+  if (!authorization.authorized) throw new PostalApiError('UnauthenticatedFromAddress');
   const recipients = uniqueRecipients(params.rcpt_to);
   // Postal creates nothing for an empty rcpt_to, and still answers success.
   if (recipients.length === 0) return acceptedResponse(null, null);
@@ -41,6 +40,7 @@ export const sendRaw: ApiAction = async ({ params, ctx, server, credential, meta
       routeId: null,
     })),
     credential: { serverId: server.id, credentialId: credential.id },
+    senderDomainId: authorization.domain.id,
     // Postal records every API message as received with SSL.
     tls: true,
     clientIp: meta.ipAddress,

@@ -398,6 +398,7 @@ class Worker implements DeliveryWorker {
         messageId: job.messageId,
         serverId: job.serverId,
         attempt: job.attempt,
+        firstAttempt: job.firstAttempt,
         status,
         details,
         output: rest.output ?? '',

@@ -9,6 +9,10 @@ export type Verdict = { code: number; message: string } | null;
 export interface RemoteMx {
   port: number;
   connections: number;
+  /** Messages that reached the end of DATA, whatever the answer: one per delivery attempt. */
+  transactions: number;
+  /** Messages received whole whose answer is still being held back (dataDelayMs). */
+  pending: number;
   /** Every message the remote accepted (answered 250), in order. */
   messages: {
     to: string[];
@@ -19,6 +23,8 @@ export interface RemoteMx {
     helo: string;
     /** The address the client connected from. */
     remoteAddress: string;
+    /** When the 250 was said (epoch ms). */
+    acceptedAt: number;
   }[];
   close(): Promise<void>;
 }
@@ -38,10 +44,11 @@ export interface RemoteMxOptions {
 export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<RemoteMx> {
   const sockets = new Set<Socket>();
   const closed = new Set<string>();
-  let dataCount = 0;
   const remote: RemoteMx = {
     port: 0,
     connections: 0,
+    transactions: 0,
+    pending: 0,
     messages: [],
     close: async () => {
       for (const socket of sockets) socket.destroy();
@@ -73,8 +80,8 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        dataCount += 1;
-        const verdict = options.data?.(dataCount) ?? null;
+        remote.transactions += 1;
+        const verdict = options.data?.(remote.transactions) ?? null;
         if (verdict) {
           callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
           return;
@@ -89,8 +96,10 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
         };
         // Recorded as it is accepted: a message counts as delivered once the 250 is said, and a
         // client gone before that never completed the transaction (RFC 5321 §6.1).
+        remote.pending += 1;
         setTimeout(() => {
-          if (!closed.has(session.id)) remote.messages.push(message);
+          remote.pending -= 1;
+          if (!closed.has(session.id)) remote.messages.push({ ...message, acceptedAt: Date.now() });
           callback(null, 'queued as REMOTE1');
         }, options.dataDelayMs ?? 0);
       });

@@ -5,6 +5,8 @@ import { createCredential } from '../../core/credentials/credentials.ts';
 import { createDomain } from '../../core/domains/domains.ts';
 import { createOrganization } from '../../core/organizations/organizations.ts';
 import { createServer } from '../../core/servers/servers.ts';
+import { createWebhook } from '../../core/webhooks/webhooks.ts';
+import type { CreateWebhookInput } from '../../core/webhooks/webhook-schemas.ts';
 import { testAdmin } from './actors.ts';
 
 export interface ServerFixture {
@@ -47,4 +49,20 @@ export async function createServerFixture(
   const api = await createCredential(ctx, scope, { type: 'API', name: 'api', hold: false });
   const smtp = await createCredential(ctx, scope, { type: 'SMTP', name: 'smtp', hold: false });
   return { scope, server: scope.server, apiKey: api.key ?? '', smtpKey: smtp.key ?? '', reload: load };
+}
+
+/** A webhook of the server, enabled for all events unless `events` lists some. */
+export async function addWebhook(
+  ctx: AppContext,
+  fixture: ServerFixture,
+  name: string,
+  events: CreateWebhookInput['events'] = [],
+): Promise<void> {
+  await createWebhook(ctx, fixture.scope, {
+    name,
+    url: `https://hooks.example.com/${name}`,
+    enabled: true,
+    all_events: events.length === 0,
+    events,
+  });
 }

@@ -33,7 +33,11 @@ const received = (by: string): string =>
 
 void describe('end of DATA', () => {
   void it('accepts a well-formed message from an unauthenticated session', () => {
-    assert.deepEqual(decideData(index, anonymous, data(fixture)), { ok: true, server: null });
+    assert.deepEqual(decideData(index, anonymous, data(fixture)), {
+      ok: true,
+      server: null,
+      senderDomainId: null,
+    });
   });
 
   void it('refuses a message over the limit with 552, judged by the bytes sent, not the bytes kept', () => {
@@ -91,6 +95,7 @@ void describe('end of DATA', () => {
     void it('accepts From at a verified domain of the server', () => {
       const decision = decideData(index, authenticated, data(fixture));
       assert.equal(decision.ok && decision.server?.id, SERVER_ID);
+      assert.equal(decision.ok && decision.senderDomainId, 1000, 'the domain that authorized From');
     });
 
     void it('refuses a From at a foreign domain with 530', () => {

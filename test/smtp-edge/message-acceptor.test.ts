@@ -32,6 +32,7 @@ void describe('createMessageAcceptor', () => {
       { address: 'y@gmail.test', kind: 'outgoing', serverId: SERVER_ID, routeId: null },
     ],
     auth: { serverId: SERVER_ID, credentialId: CREDENTIAL_ID, method: 'password' },
+    senderDomainId: 31,
     tls: true,
     clientIp: '192.0.2.7',
     sessionId: 'session-1',
@@ -63,6 +64,7 @@ void describe('createMessageAcceptor', () => {
         serverId: SERVER_ID,
         via: 'smtp',
         credentialId: CREDENTIAL_ID,
+        senderDomainId: 31,
         mailFrom: 'a@example.com',
         recipients: [
           {
@@ -114,7 +116,7 @@ void describe('createMessageAcceptor', () => {
     assert.deepEqual(queue.calls, [{ operation: 'sendBatch', queue: INGEST_QUEUE, count: 2 }]);
   });
 
-  void it('gives the credential only to the envelope of the server it belongs to', async () => {
+  void it('gives the credential and its sender domain only to the envelope of the server they belong to', async () => {
     await accept(
       input({
         recipients: [
@@ -124,8 +126,11 @@ void describe('createMessageAcceptor', () => {
       }),
     );
     assert.deepEqual(
-      envelopes().map((envelope) => envelope.credentialId),
-      [CREDENTIAL_ID, null],
+      envelopes().map((envelope) => [envelope.credentialId, envelope.senderDomainId]),
+      [
+        [CREDENTIAL_ID, 31],
+        [null, null],
+      ],
     );
   });
 

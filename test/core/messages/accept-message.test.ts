@@ -34,6 +34,7 @@ void describe('acceptMessage', () => {
       { address: 'mary@example.net', kind: 'outgoing', serverId: 10, routeId: null },
     ],
     credential: { serverId: 10, credentialId: 101 },
+    senderDomainId: 31,
     tls: true,
     clientIp: '203.0.113.9',
     bounce: false,

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../../core/context.ts';
 import type { AcceptedMessage } from '../../../core/messages/accepted-message.ts';
-import { acceptMessage } from '../../../core/messages/accept-message.ts';
+import { acceptMessage, type AcceptMessageInput } from '../../../core/messages/accept-message.ts';
 import { ProcessJob } from '../../../core/messages/process-job.ts';
 import { DeliveryJob } from '../../../core/delivery/delivery-job.ts';
 import type { DeliveryResult } from '../../../core/delivery/delivery-result.ts';
@@ -22,25 +22,67 @@ export const sampleMessage = (from = 'app@example.com', to = 'someone@remote.tes
     ].join('\r\n'),
   );
 
-/** Accepts a message as the send API does: raw blob, pointers and envelope made durable. */
+/**
+ * Accepts a message as the send API does: raw blob, pointers and envelope made durable, with the
+ * server's API credential (unless another is given) and its domain example.com authorizing From.
+ */
 export async function acceptOutgoing(
   ctx: AppContext,
   serverId: number,
-  options: { to?: string[]; credentialId?: number | null; raw?: Buffer } = {},
+  options: { to?: string[]; credentialId?: number; raw?: Buffer } = {},
 ): Promise<AcceptedMessage> {
   const to = options.to ?? ['someone@remote.test'];
-  const accepted = await acceptMessage(ctx, {
+  const domain = await ctx.db
+    .selectFrom('domains')
+    .select('id')
+    .where('server_id', '=', serverId)
+    .where('name', '=', 'example.com')
+    .executeTakeFirstOrThrow();
+  const credential = await ctx.db
+    .selectFrom('credentials')
+    .select('id')
+    .where('server_id', '=', serverId)
+    .where('type', '=', 'API')
+    .executeTakeFirstOrThrow();
+  return acceptAndTake(ctx, {
     raw: options.raw ?? sampleMessage('app@example.com', to.join(', ')),
     via: 'api',
     mailFrom: 'app@example.com',
     recipients: to.map((address) => ({ address, kind: 'outgoing' as const, serverId, routeId: null })),
-    credential: options.credentialId ? { serverId, credentialId: options.credentialId } : null,
+    credential: { serverId, credentialId: options.credentialId ?? credential.id },
+    senderDomainId: domain.id,
     tls: true,
     clientIp: '203.0.113.5',
     bounce: false,
     tag: null,
   });
-  // The envelope is also on the ingest queue; tests call the stage themselves.
+}
+
+/** Accepts mail arriving over SMTP for one recipient of a server (a route's, or a return path). */
+export function acceptIncoming(
+  ctx: AppContext,
+  serverId: number,
+  recipient: { address: string; kind: 'incoming' | 'bounce'; routeId: number | null },
+  raw: Buffer,
+  mailFrom = '',
+): Promise<AcceptedMessage> {
+  return acceptAndTake(ctx, {
+    raw,
+    via: 'smtp',
+    mailFrom,
+    recipients: [{ ...recipient, serverId }],
+    credential: null,
+    senderDomainId: null,
+    tls: true,
+    clientIp: '198.51.100.25',
+    bounce: mailFrom === '',
+    tag: null,
+  });
+}
+
+/** Accepts, and takes the envelope off the ingest queue: tests call the stages themselves. */
+async function acceptAndTake(ctx: AppContext, input: AcceptMessageInput): Promise<AcceptedMessage> {
+  const accepted = await acceptMessage(ctx, input);
   await drain(ctx, 'ingest', (body) => body);
   const [envelope] = accepted.envelopes;
   if (!envelope) throw new Error('nothing accepted');
@@ -65,7 +107,7 @@ export const deliveryJobs = (ctx: AppContext, pool = 'default') =>
   drain(ctx, `deliver-${pool}`, (body) => DeliveryJob.parse(body));
 
 export function result(
-  job: Pick<DeliveryJob, 'messageId' | 'serverId' | 'attempt'>,
+  job: Pick<DeliveryJob, 'messageId' | 'serverId' | 'attempt' | 'firstAttempt'>,
   status: DeliveryResult['status'],
   at: number,
   extra: Partial<DeliveryResult> = {},
@@ -75,6 +117,7 @@ export function result(
     messageId: job.messageId,
     serverId: job.serverId,
     attempt: job.attempt,
+    firstAttempt: job.firstAttempt,
     status,
     details: `${status} by test`,
     output: status === 'Sent' ? '250 OK' : status === 'SoftFail' ? '451 try later' : '550 no such user',

@@ -44,6 +44,20 @@ for (const dialect of DIALECTS) {
         .where('server_id', '=', fixture.server.id)
         .executeTakeFirst();
 
+    /** A server of its own in Development mode, holding one message for each address. */
+    async function heldInDevelopment(permalink: string, addresses: readonly string[]) {
+      const dev = await createServerFixture(t.ctx, { permalink, mode: 'Development' });
+      const ids: number[] = [];
+      for (const to of addresses) {
+        const envelope = await acceptOutgoing(t.ctx, dev.server.id, { to: [to] });
+        await ingestAccepted(t.ctx, envelope);
+        ids.push(envelope.recipients[0]!.messageId);
+      }
+      await processJobs(t.ctx);
+      for (const id of ids) assert.equal((await processMessage(t.ctx, processJob(id, 1))).outcome, 'held');
+      return { dev, ids };
+    }
+
     it('ingests one row per recipient once, counting once, and queues each for processing', async () => {
       const envelope = await acceptOutgoing(t.ctx, fixture.server.id, {
         to: ['a@remote.test', 'b@remote.test'],
@@ -201,37 +215,57 @@ for (const dialect of DIALECTS) {
         'a repeated job holds once',
       );
       assert.equal((await deliveries(id)).filter((d) => d.status === 'Held').length, 1);
+      const prepared = await t.ctx.blobs.get(preparedKey(id));
+      assert.ok(prepared && prepared !== 'not-modified', 'held after full processing, as Postal');
+      const signed = Buffer.from(prepared.body).toString();
+      assert.match(signed, /^X-Postal-MsgID: \w{16}\r\n/m);
+      assert.match(signed, /^DKIM-Signature: v=1; a=rsa-sha256;/m);
+
       await actOnMessage(t.ctx, dev.scope, id, 'release');
       const [release] = await processJobs(t.ctx);
       assert.equal((await processMessage(t.ctx, release!)).outcome, 'queued');
       assert.equal((await message(id)).held, 0);
+      const [job] = await deliveryJobs(t.ctx);
+      assert.equal(job?.preparedKey, preparedKey(id));
+      const again = await t.ctx.blobs.get(preparedKey(id));
+      assert.ok(again && again !== 'not-modified');
+      assert.equal(Buffer.from(again.body).toString(), signed, 'released exactly as it was held');
+      await recordResult(t.ctx, result(job!, 'Sent', clock.now()));
+      assert.equal((await message(id)).status, 'Sent');
     });
 
     it('holds mail beyond the send limit, counting processed mail per rolling hour', async () => {
+      // A server of its own: the others' mail of the last hour counts toward a limit.
+      const limited = await createServerFixture(t.ctx, { permalink: 'limited' });
       await t.ctx.db
         .updateTable('servers')
-        .set({ send_limit: 2 })
-        .where('id', '=', fixture.server.id)
+        .set({ send_limit: 10 })
+        .where('id', '=', limited.server.id)
         .execute();
       const outcomes: string[] = [];
-      for (let n = 0; n < 3; n += 1) {
-        const envelope = await acceptOutgoing(t.ctx, fixture.server.id);
+      const marks: (number | null)[] = [];
+      for (let n = 0; n < 11; n += 1) {
+        const envelope = await acceptOutgoing(t.ctx, limited.server.id);
         await ingestAccepted(t.ctx, envelope);
         outcomes.push((await processMessage(t.ctx, processJob(envelope.recipients[0]!.messageId, 1))).reason);
+        marks.push((await limited.reload()).send_limit_approaching_at);
+        clock.advance(1000);
       }
-      assert.equal(outcomes[2], 'Message held because send limit (2) has been reached.');
+      assert.deepEqual(outcomes.slice(0, 10), Array(10).fill('queued for delivery from pool default'));
+      assert.equal(outcomes[10], 'Message held because send limit (10) has been reached.');
+      assert.equal(
+        marks.findIndex((mark) => mark !== null),
+        9,
+        'approaching once 9 of 10 were sent (90 %)',
+      );
+      assert.equal((await limited.reload()).send_limit_exceeded_at, clock.now() - 1000);
       clock.advance(61 * MINUTE);
-      const later = await acceptOutgoing(t.ctx, fixture.server.id);
+      const later = await acceptOutgoing(t.ctx, limited.server.id);
       await ingestAccepted(t.ctx, later);
       assert.equal(
         (await processMessage(t.ctx, processJob(later.recipients[0]!.messageId, 1))).outcome,
         'queued',
       );
-      await t.ctx.db
-        .updateTable('servers')
-        .set({ send_limit: null })
-        .where('id', '=', fixture.server.id)
-        .execute();
     });
 
     it('gives up after 18 attempts with a hard fail and a suppression', async () => {
@@ -252,6 +286,93 @@ for (const dialect of DIALECTS) {
         .where('address', '=', 'slow@remote.test')
         .executeTakeFirst();
       assert.equal(entry?.reason, 'too many soft fails');
+    });
+
+    it("starts a new run of 18 attempts on Postal's schedule when a person sends a failed message again", async () => {
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { to: ['patient@remote.test'] });
+      await ingestAccepted(t.ctx, envelope);
+      await processJobs(t.ctx);
+      const id = envelope.recipients[0]!.messageId;
+      await t.ctx.db
+        .updateTable('messages')
+        .set({ attempt: 18, status: 'SoftFail' })
+        .where('id', '=', id)
+        .execute();
+      assert.equal((await processMessage(t.ctx, processJob(id, 19))).outcome, 'failed');
+      await actOnMessage(t.ctx, fixture.scope, id, 'retry');
+      const [resend] = await processJobs(t.ctx);
+      assert.deepEqual(
+        [resend?.attempt, resend?.firstAttempt, resend?.manual, resend?.intent],
+        [20, 20, true, 'resend'],
+      );
+      assert.equal((await processMessage(t.ctx, resend!)).outcome, 'queued', 'not failed at once');
+      const [job] = await deliveryJobs(t.ctx);
+      assert.deepEqual([job?.attempt, job?.firstAttempt], [20, 20]);
+      const failed = await recordResult(t.ctx, result(job!, 'SoftFail', clock.now()));
+      assert.equal(failed.retryAt, clock.now() + 5 * MINUTE, 'the schedule starts again at 5 minutes');
+      clock.advance(5 * MINUTE);
+      const retry = (await processJobs(t.ctx)).find((queued) => queued.messageId === id);
+      assert.deepEqual([retry?.attempt, retry?.firstAttempt, retry?.manual], [21, 20, false]);
+    });
+
+    it("retries a soft-failed message now through the same holds, as Postal's retry", async () => {
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { to: ['later@remote.test'] });
+      await ingestAccepted(t.ctx, envelope);
+      const id = envelope.recipients[0]!.messageId;
+      await processJobs(t.ctx);
+      await processMessage(t.ctx, processJob(id, 1));
+      const [job] = await deliveryJobs(t.ctx);
+      await recordResult(t.ctx, result(job!, 'SoftFail', clock.now()));
+      await processJobs(t.ctx);
+      await actOnMessage(t.ctx, fixture.scope, id, 'retry');
+      const [now] = await processJobs(t.ctx);
+      assert.deepEqual([now?.attempt, now?.manual, now?.notBefore], [2, false, 0]);
+      await t.ctx.db
+        .updateTable('credentials')
+        .set({ hold: 1 })
+        .where('id', '=', envelope.credentialId!)
+        .execute();
+      try {
+        assert.equal((await processMessage(t.ctx, now!)).outcome, 'held', 'the holds still apply');
+      } finally {
+        await t.ctx.db
+          .updateTable('credentials')
+          .set({ hold: 0 })
+          .where('id', '=', envelope.credentialId!)
+          .execute();
+      }
+    });
+
+    it('cancels a hold, one by one and in bulk, and refuses what does not apply', async () => {
+      const { dev, ids } = await heldInDevelopment('cancelorg', [
+        'a@remote.test',
+        'b@remote.test',
+        'c@remote.test',
+      ]);
+      const one = await actOnMessage(t.ctx, dev.scope, ids[0]!, 'cancel_hold');
+      assert.deepEqual([one.status, one.held], ['HoldCancelled', false]);
+      await assert.rejects(actOnMessage(t.ctx, dev.scope, ids[0]!, 'cancel_hold'), { code: 'conflict' });
+      assert.deepEqual(await actOnMessages(t.ctx, dev.scope, {}, 'cancel_hold'), { matched: 2, changed: 2 });
+      assert.deepEqual(
+        (await Promise.all(ids.map(message))).map((row) => [row.status, row.held]),
+        [
+          ['HoldCancelled', 0],
+          ['HoldCancelled', 0],
+          ['HoldCancelled', 0],
+        ],
+      );
+      assert.match(
+        (await deliveries(ids[1]!)).at(-1)?.details ?? '',
+        /^Hold cancelled by /,
+        'the person is named in the delivery',
+      );
+      assert.equal((await processJobs(t.ctx)).length, 0, 'nothing is sent');
+      assert.deepEqual(await actOnMessages(t.ctx, dev.scope, {}, 'retry'), { matched: 3, changed: 3 });
+      const resent = await processJobs(t.ctx);
+      assert.deepEqual(
+        resent.map((job) => [job.messageId, job.manual, job.intent]),
+        ids.map((id) => [id, true, 'resend']),
+      );
     });
 
     it('holds mail of a suspended server and of a holding credential', async () => {
@@ -300,15 +421,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('releases held mail in bulk by filter, and cancels holds that expire', async () => {
-      const dev = await createServerFixture(t.ctx, { permalink: 'bulkorg', mode: 'Development' });
-      const ids: number[] = [];
-      for (const to of ['one@remote.test', 'two@remote.test', 'three@remote.test']) {
-        const envelope = await acceptOutgoing(t.ctx, dev.server.id, { to: [to] });
-        await ingestAccepted(t.ctx, envelope);
-        ids.push(envelope.recipients[0]!.messageId);
-      }
-      await processJobs(t.ctx);
-      for (const id of ids) await processMessage(t.ctx, processJob(id, 1));
+      const { dev, ids } = await heldInDevelopment('bulkorg', [
+        'one@remote.test',
+        'two@remote.test',
+        'three@remote.test',
+      ]);
       const released = await actOnMessages(t.ctx, dev.scope, { to: 'two@remote.test' }, 'release');
       assert.deepEqual(released, { matched: 1, changed: 1 });
       const jobs = await processJobs(t.ctx);

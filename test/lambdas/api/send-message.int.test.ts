@@ -158,7 +158,21 @@ for (const dialect of DIALECTS) {
         await fixture.takeEnvelopes();
       });
 
-      void it('lets an allow_sender server vouch with the Sender address', async () => {
+      void it("records the domain that authorized the sender: Sender's with allow_sender, else a use_for_any domain", async () => {
+        const ownDomain = {
+          id: 1000,
+          name: 'example.com',
+          verified: true,
+          useForAny: false,
+          organizationLevel: false,
+        };
+        const anyDomain = {
+          id: 1001,
+          name: 'any.example',
+          verified: true,
+          useForAny: true,
+          organizationLevel: false,
+        };
         fixture.snapshots.push(apiSnapshot({ version: 4, servers: [testServer({ allowSender: true })] }));
         try {
           const sent = await fixture.api.call('send/message', {
@@ -172,10 +186,23 @@ for (const dialect of DIALECTS) {
             from: 'someone@elsewhere.test',
           });
           assert.equal(refused.body.data.code, 'UnauthenticatedFromAddress');
+          fixture.snapshots.push(
+            apiSnapshot({ version: 5, servers: [testServer({ domains: [ownDomain, anyDomain] })] }),
+          );
+          const raw = Buffer.from('From: someone@elsewhere.test\r\n\r\nhi\r\n').toString('base64');
+          const viaAny = await fixture.api.call('send/raw', {
+            mail_from: 'someone@elsewhere.test',
+            rcpt_to: ['a@b.test'],
+            data: raw,
+          });
+          assert.equal(viaAny.body.status, 'success');
         } finally {
-          fixture.snapshots.push(apiSnapshot({ version: 5 }));
+          fixture.snapshots.push(apiSnapshot({ version: 6 }));
         }
-        await fixture.takeEnvelopes();
+        assert.deepEqual(
+          (await fixture.takeEnvelopes()).map((envelope) => envelope.senderDomainId),
+          [1000, 1001],
+        );
       });
     });
 
@@ -204,7 +231,7 @@ for (const dialect of DIALECTS) {
         /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}@rp\.postern\.test$/,
       );
       assert.deepEqual(Object.keys(messages), [
-        'john@example.net',
+        'John@Example.net',
         'mary@example.net',
         'carl@example.net',
         'hidden@example.net',
@@ -292,7 +319,7 @@ for (const dialect of DIALECTS) {
         );
         assert.equal(pointer.serverId, SERVER_ID);
         assert.equal(pointer.token, token);
-        assert.equal(pointer.address.toLowerCase(), address);
+        assert.equal(pointer.address, address, 'keyed by the address as written');
         assert.equal(pointer.rawKey, envelope.rawKey);
       }
     });

@@ -78,7 +78,11 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(reply.body.status, 'success', JSON.stringify(reply.body));
       assert.equal(reply.body.data.message_id, 'raw-1@example.com');
-      assert.deepEqual(Object.keys(reply.body.data.messages), ['john@example.net', 'mary@example.net']);
+      assert.deepEqual(
+        Object.keys(reply.body.data.messages),
+        ['John@example.net', 'mary@example.net'],
+        'keyed as written, each address once whatever its case',
+      );
       const [envelope] = await fixture.takeEnvelopes();
       assert.ok(envelope);
       assert.equal(envelope.serverId, SERVER_ID);
@@ -91,8 +95,8 @@ for (const dialect of DIALECTS) {
         [
           [
             'John@example.net',
-            reply.body.data.messages['john@example.net'].id,
-            reply.body.data.messages['john@example.net'].token,
+            reply.body.data.messages['John@example.net'].id,
+            reply.body.data.messages['John@example.net'].token,
           ],
           [
             'mary@example.net',
