@@ -28,8 +28,11 @@ export const DeliveryJob = z.object({
   domain: z.string(),
   /** A smarthost or an SMTP endpoint to use instead of MX lookup. */
   relay: SmtpRelay.nullable(),
-  /** Source address and HELO name from the IP pool; null lets the system choose. */
-  source: z.object({ address: z.string().nullable(), hostname: z.string() }),
+  /**
+   * Source addresses and HELO name from the IP pool: each target is reached from the address of
+   * its family, and a family without one is skipped; with neither, the system chooses.
+   */
+  source: z.object({ ipv4: z.string().nullable(), ipv6: z.string().nullable(), hostname: z.string() }),
   /** Whether the message needs SMTPUTF8 (non-ASCII addresses or headers). */
   needsSmtputf8: z.boolean(),
   queuedAt: z.number(),

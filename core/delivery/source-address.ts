@@ -8,7 +8,9 @@ import { choosePool } from '../ip-pools/choose-pool.ts';
 
 export interface SourceChoice {
   pool: string;
-  address: string | null;
+  /** The address's IPv4 and IPv6 halves; null where it has none or lets the system choose. */
+  ipv4: string | null;
+  ipv6: string | null;
   hostname: string;
 }
 
@@ -48,9 +50,14 @@ export async function chooseSource(
     .where('ip_pool_id', '=', poolId)
     .execute();
   const address = pickWeighted(addresses, random);
-  if (!address) return { pool: pool.name, address: null, hostname: fallbackHostname };
-  const ip = address.ipv4 ?? address.ipv6;
-  return { pool: pool.name, address: ip && !UNBOUND.has(ip) ? ip : null, hostname: address.hostname };
+  if (!address) return { pool: pool.name, ipv4: null, ipv6: null, hostname: fallbackHostname };
+  const bound = (ip: string | null) => (ip && !UNBOUND.has(ip) ? ip : null);
+  return {
+    pool: pool.name,
+    ipv4: bound(address.ipv4),
+    ipv6: bound(address.ipv6),
+    hostname: address.hostname,
+  };
 }
 
 /** Postal's weighted order: random × priority, highest wins. */

@@ -214,11 +214,7 @@ async function handToDelivery(state: ProcessState, prepared: Prepared): Promise<
     server,
     { from: prepared.from, rcptTo: message.rcpt_to },
     ctx.installation.hostname,
-  )) ?? {
-    pool: 'default',
-    address: null,
-    hostname: ctx.installation.hostname,
-  };
+  )) ?? { pool: 'default', ipv4: null, ipv6: null, hostname: ctx.installation.hostname };
   const mailFrom = message.bounce === 1 ? '' : await envelopeSender(state);
   const now = ctx.clock.now();
 
@@ -254,7 +250,7 @@ async function handToDelivery(state: ProcessState, prepared: Prepared): Promise<
     preparedKey: prepared.key,
     domain: message.rcpt_to.slice(message.rcpt_to.lastIndexOf('@') + 1).toLowerCase(),
     relay: null,
-    source: { address: source.address, hostname: source.hostname },
+    source: { ipv4: source.ipv4, ipv6: source.ipv6, hostname: source.hostname },
     needsSmtputf8: prepared.needsSmtputf8,
     queuedAt: now,
   } satisfies DeliveryJob);

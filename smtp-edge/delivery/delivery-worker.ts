@@ -487,7 +487,8 @@ class Worker implements DeliveryWorker {
   ): DeliveryResult {
     const rest = { output: sent.response, secure: sent.secure, remoteHost: candidate.host };
     if (sent.status === 'sent') {
-      const from = job.source.address ? ` (from ${job.source.address})` : '';
+      const { localAddress } = candidate.target;
+      const from = localAddress ? ` (from ${localAddress})` : '';
       return finish('Sent', `Message for ${job.rcptTo} accepted by ${candidate.label}${from}`, rest);
     }
     if (sent.code === null) {
@@ -507,14 +508,16 @@ class Worker implements DeliveryWorker {
   /** The hosts to try, in order: the job's relay, else the configured relays, else MX. */
   async #plan(job: DeliveryJob): Promise<Plan> {
     const { relays, deliveryPort, maxAddressesPerAttempt, allowPrivateTargets } = this.#settings;
-    const source = { localAddress: job.source.address ?? undefined, name: job.source.hostname };
+    const { ipv4, ipv6, hostname } = job.source;
+    // A relay named by host name is resolved by the transport; the IPv4 source is the likelier fit.
+    const relaySource = { localAddress: ipv4 ?? ipv6 ?? undefined, name: hostname };
     if (job.relay) {
       const refused = allowPrivateTargets ? null : await this.#privateRelay(job.relay.host);
       if (refused) return { kind: 'fail', ...refused };
       return {
         kind: 'candidates',
         domain: job.domain,
-        candidates: [relayCandidate(job.relay, source)],
+        candidates: [relayCandidate(job.relay, relaySource)],
         notes: [],
       };
     }
@@ -522,14 +525,14 @@ class Worker implements DeliveryWorker {
       return {
         kind: 'candidates',
         domain: job.domain,
-        candidates: relays.map((relay) => relayCandidate(relay, source)),
+        candidates: relays.map((relay) => relayCandidate(relay, relaySource)),
         notes: [],
       };
     }
 
     const destinations = await resolveDestinations(this.#dns, job.domain, {
       random: this.#random,
-      families: familiesOf(job.source.address),
+      families: familiesOf(job.source),
     });
     if (destinations.status === 'hard_fail')
       return { kind: 'fail', status: 'HardFail', details: destinations.reason };
@@ -548,8 +551,9 @@ class Worker implements DeliveryWorker {
           continue;
         }
         if (candidates.length >= maxAddressesPerAttempt) continue;
+        const localAddress = (isIP(address) === 6 ? ipv6 : ipv4) ?? undefined;
         candidates.push({
-          target: { host: address, port: deliveryPort, ...source, tls: 'opportunistic' },
+          target: { host: address, port: deliveryPort, localAddress, name: hostname, tls: 'opportunistic' },
           label,
           host: host.name,
         });
@@ -819,10 +823,13 @@ function relayCandidate(
   };
 }
 
-/** An IPv4 source cannot reach IPv6 hosts, nor the other way round (Postal skips them too). */
-function familiesOf(sourceAddress: string | null): AddressFamilies {
-  if (sourceAddress === null) return 'both';
-  return isIP(sourceAddress) === 6 ? 'ipv6' : 'ipv4';
+/**
+ * The families a pool address can reach: an address with an IPv4 half only cannot reach IPv6
+ * hosts, nor the other way round (Postal skips them too); with neither, the system chooses.
+ */
+function familiesOf(source: DeliveryJob['source']): AddressFamilies {
+  if ((source.ipv4 === null) === (source.ipv6 === null)) return 'both';
+  return source.ipv4 !== null ? 'ipv4' : 'ipv6';
 }
 
 /** "a", "a and b", "a, b and c". */

@@ -39,6 +39,8 @@ export interface RemoteMxOptions {
   auth?: { user: string; pass: string };
   /** How long the 250 after DATA takes; read for each message, so a test may change it. */
   dataDelayMs?: number;
+  /** Where to listen: 127.0.0.1 unless given ('::' takes both families). */
+  host?: string;
 }
 
 export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<RemoteMx> {
@@ -112,7 +114,7 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', () => resolve()));
   remote.port = (server.server.address() as { port: number }).port;
   return remote;
 }

@@ -139,7 +139,7 @@ async function harness(port: number, transportCa: string[] = []): Promise<Harnes
         preparedKey: PREPARED,
         domain: 'example.com',
         relay: null,
-        source: { address: null, hostname: 'out.postern.test' },
+        source: { ipv4: null, ipv6: null, hostname: 'out.postern.test' },
         needsSmtputf8: false,
         queuedAt: clock.now(),
         ...overrides,
@@ -234,12 +234,42 @@ void describe('delivery worker', () => {
   void it('mentions the source address in the details when the pool has one', async () => {
     const mx = await remote();
     const h = await setup(mx.port);
-    await h.enqueue({ source: { address: '127.0.0.5', hostname: 'pool.postern.test' } });
+    await h.enqueue({ source: { ipv4: '127.0.0.5', ipv6: null, hostname: 'pool.postern.test' } });
     h.start();
     const [result] = await h.settle(1);
     assert.equal(
       result?.details,
       `Message for rcpt@example.com accepted by 127.0.0.1:${mx.port} (mx1.example.com) (from 127.0.0.5)`,
+    );
+    assert.equal(mx.messages[0]?.remoteAddress, '127.0.0.5');
+  });
+
+  void it("reaches each family from the pool address's own half, and skips a family it has none of", async () => {
+    const mx = await remote({ host: '::' });
+    const h = await setup(mx.port);
+    const dual = { domain: 'dual.example', rcptTo: 'rcpt@dual.example' };
+    await h.enqueue({ ...dual, source: { ipv4: '127.0.0.5', ipv6: '::1', hostname: 'pool.postern.test' } });
+    h.start();
+    const [both] = await h.settle(1);
+    assert.equal(
+      both?.details,
+      `Message for rcpt@dual.example accepted by [::1]:${mx.port} (mx.dual.example) (from ::1)`,
+      'AAAA first, from the IPv6 half',
+    );
+    await h.enqueue({
+      ...dual,
+      messageId: 2,
+      source: { ipv4: '127.0.0.5', ipv6: null, hostname: 'pool.postern.test' },
+    });
+    const [, v4only] = await h.settle(2);
+    assert.equal(
+      v4only?.details,
+      `Message for rcpt@dual.example accepted by 127.0.0.1:${mx.port} (mx.dual.example) (from 127.0.0.5)`,
+      'no IPv6 half: the AAAA host is skipped',
+    );
+    assert.deepEqual(
+      mx.messages.map((message) => message.remoteAddress),
+      ['::1', '127.0.0.5'],
     );
   });
 
