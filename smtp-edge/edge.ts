@@ -1,3 +1,4 @@
+import { DnsCache } from '../core/delivery/dns-cache.ts';
 import { SnapshotReader } from '../core/policy/snapshot-reader.ts';
 import type { BlobStore, Clock, Dns, Ids, Logger, Queue } from '../core/ports.ts';
 import { deliveryQueueName } from '../core/delivery/delivery-job.ts';
@@ -112,12 +113,13 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
 function startDelivery(options: EdgeOptions, delivery: EdgeDeliveryOptions, logger: Logger) {
   const transport = new NodemailerTransport({ logger });
   const relays = parseSmtpRelays(delivery.relays);
+  const dns = new DnsCache(delivery.dns, options.clock);
   const workers = delivery.pools.map((pool) =>
     startDeliveryWorker({
       queue: options.queue,
       queueName: deliveryQueueName(pool),
       blobs: options.blobs,
-      dns: delivery.dns,
+      dns,
       transport,
       clock: options.clock,
       logger: logger.child({ pool }),

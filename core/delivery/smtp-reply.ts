@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { SmtpEnvelope } from '../ports.ts';
 import type { DeliveryOutcome } from './delivery-result.ts';
 
@@ -121,7 +122,7 @@ export function needsSmtputf8(envelope: SmtpEnvelope, raw: Uint8Array): boolean 
 
 /** Whether any byte of the message is outside 7-bit ASCII, so BODY=8BITMIME should be declared (RFC 6152). */
 export function hasEightBitBytes(raw: Uint8Array): boolean {
-  return raw.some((byte) => byte > 0x7f);
+  return !isAscii(raw);
 }
 
 /** The reason given when a message that needs SMTPUTF8 meets a server without it (RFC 6531 §3.4). */

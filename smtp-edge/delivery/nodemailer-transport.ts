@@ -1,3 +1,4 @@
+import { limiterDefaults } from './destination-limiter.ts';
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
@@ -41,7 +42,7 @@ export interface NodemailerTransportOptions {
   socketTimeoutMs?: number;
   /** How long an unused connection is kept for the next message; 5 s. */
   idleTimeoutMs?: number;
-  /** Idle connections kept per destination key; more are closed. */
+  /** Idle connections kept per destination key; more are closed. 10, the most a destination is sent at once. */
   maxIdlePerTarget?: number;
   /** Messages sent over one connection before it is closed (Postal batches about 100). */
   maxMessagesPerConnection?: number;
@@ -54,7 +55,7 @@ const defaults = {
   greetingTimeoutMs: 30_000,
   socketTimeoutMs: 30_000,
   idleTimeoutMs: 5_000,
-  maxIdlePerTarget: 4,
+  maxIdlePerTarget: limiterDefaults.max,
   maxMessagesPerConnection: 100,
   extraCaCertificates: [] as readonly string[],
 };
@@ -79,6 +80,8 @@ interface SmtpClientError extends Error {
   response?: string;
   responseCode?: number;
   timeoutType?: string;
+  /** The command whose answer failed ('MAIL FROM', 'RCPT TO', 'DATA', …). */
+  command?: string;
 }
 
 interface Session {
@@ -90,6 +93,8 @@ interface Session {
   secure: boolean;
   remote: string;
   messages: number;
+  /** The last transaction ended with the server's answer to its data, which clears its state. */
+  completed: boolean;
   lastError: SmtpClientError | null;
   closed: boolean;
   idleTimer: ReturnType<typeof setTimeout> | null;
@@ -139,6 +144,7 @@ export class NodemailerTransport implements SmtpTransport {
       ),
     );
     session.messages += 1;
+    session.completed = sent.ok || failedAfterData(sent.error);
     this.#release(session);
     if (sent.ok) return { status: 'sent', response: sent.value.response, secure };
     return failureOf(sent.error, secure);
@@ -158,7 +164,9 @@ export class NodemailerTransport implements SmtpTransport {
       const session = idle.pop() as Session;
       this.#unpark(session);
       if (session.closed) continue;
-      // RFC 5321 §4.1.1.5: RSET clears whatever the last transaction left behind.
+      // RFC 5321 §4.1.1.4: the answer to the data ends a transaction and clears the server's
+      // state; only a transaction cut short before it needs RSET (§4.1.1.5) to clear what it left.
+      if (session.completed) return { ok: true, session };
       const reset = await call<boolean>(session, (done) => session.connection.reset(done));
       if (reset.ok) {
         this.#logger.debug('smtp connection reused', { connection: session.id, remote: session.remote });
@@ -194,6 +202,7 @@ export class NodemailerTransport implements SmtpTransport {
       secure: false,
       remote: endpointOf(target),
       messages: 0,
+      completed: true,
       lastError: null,
       closed: false,
       idleTimer: null,
@@ -377,6 +386,11 @@ function failureOf(error: SmtpClientError, secure: boolean): SmtpSendResult {
     return { status: 'hard_fail', code: null, response, secure };
   }
   return { status: 'soft_fail', code: null, response, secure };
+}
+
+/** Whether the server refused the message data itself, after its final dot (EMESSAGE on DATA). */
+function failedAfterData(error: SmtpClientError): boolean {
+  return error.code === 'EMESSAGE' && error.command === 'DATA' && typeof error.response === 'string';
 }
 
 /** The remote's reply when there was one, else what went wrong (with the system error code). */

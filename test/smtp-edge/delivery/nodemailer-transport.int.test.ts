@@ -39,6 +39,8 @@ interface RemoteMx {
   connections: number;
   /** MAIL FROM commands seen, over all connections. */
   transactions: number;
+  /** RSET commands seen on connections without TLS (read off the socket). */
+  resets: number;
   messages: Received[];
   dropAll(): void;
   close(): Promise<void>;
@@ -60,6 +62,7 @@ async function startRemoteMx(
     port: 0,
     connections: 0,
     transactions: 0,
+    resets: 0,
     messages: [],
     dropAll: () => sockets.forEach((socket) => socket.destroy()),
     close: async () => {
@@ -114,6 +117,9 @@ async function startRemoteMx(
   server.server.on('connection', (socket: Socket) => {
     remote.connections += 1;
     sockets.add(socket);
+    socket.on('data', (chunk: Buffer) => {
+      remote.resets += chunk.toString('latin1').match(/^RSET\r\n/gim)?.length ?? 0;
+    });
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -361,6 +367,16 @@ void describe('NodemailerTransport beyond the contract', () => {
       const accepted = await client.send(target(mx.port), ENVELOPE, MESSAGE);
       assert.deepEqual([refused.status, accepted.status], ['hard_fail', 'sent']);
       assert.equal(mx.connections, 1);
+      assert.equal(mx.resets, 1);
+    });
+
+    void it('sends the next message without RSET after a transaction the server answered in full', async () => {
+      const mx = track(await startRemoteMx());
+      const client = transport();
+      for (let index = 0; index < 3; index += 1) {
+        assert.equal((await client.send(target(mx.port), ENVELOPE, MESSAGE)).status, 'sent');
+      }
+      assert.deepEqual([mx.connections, mx.transactions, mx.resets], [1, 3, 0]);
     });
 
     void it('opens a new connection for another source address or HELO name', async () => {
