@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { durably } from '../db/durability.ts';
@@ -26,17 +26,27 @@ export interface DatabaseQueueOptions {
   queues: readonly DatabaseQueueSettings[];
 }
 
-// Rows per statement: 6 parameters a row stays far below every dialect's limit on parameters.
+// Rows per statement: 4 parameters a row stays far below every dialect's limit on parameters.
 const ROWS_PER_STATEMENT = 500;
 
 interface QueueRow {
   queue: string;
   body: string;
   visible_at: number;
-  receive_count: number;
-  receipt_handle: null;
   sent_at: number;
 }
+
+/** A row just claimed, its receive count already raised. */
+interface ClaimedRow {
+  id: number | bigint;
+  body: string;
+  receive_count: number;
+  sent_at: number | bigint;
+}
+
+// The statements every message passes through are written out rather than built: the queue is the
+// busiest code in the local shape, and building each statement cost more than running it.
+const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
 
 // SQS's limits, so that code run locally also runs in the cloud.
 const MAX_DELAY_SECONDS = 900;
@@ -118,14 +128,7 @@ export class DatabaseQueue implements Queue {
     const delay = checkSeconds('delaySeconds', options.delaySeconds ?? 0, MAX_DELAY_SECONDS);
     if (bodies.length === 0) return;
     const now = this.#clock.now();
-    const rows = bodies.map((body) => ({
-      queue,
-      body,
-      visible_at: now + delay * 1000,
-      receive_count: 0,
-      receipt_handle: null,
-      sent_at: now,
-    }));
+    const rows = bodies.map((body) => ({ queue, body, visible_at: now + delay * 1000, sent_at: now }));
     await this.#sends.submit(rows);
   }
 
@@ -137,7 +140,13 @@ export class DatabaseQueue implements Queue {
     await durably(this.#db, this.#dialect, (db) =>
       db.transaction().execute(async (trx) => {
         for (const part of chunk(rows, ROWS_PER_STATEMENT)) {
-          await trx.insertInto('queue_messages').values(part).execute();
+          await trx.executeQuery(
+            CompiledQuery.raw(
+              'insert into queue_messages (queue, body, visible_at, receive_count, receipt_handle, sent_at) ' +
+                `values ${part.map(() => '(?, ?, ?, 0, null, ?)').join(', ')}`,
+              part.flatMap((row) => [row.queue, row.body, row.visible_at, row.sent_at]),
+            ),
+          );
         }
       }),
     );
@@ -207,11 +216,12 @@ export class DatabaseQueue implements Queue {
     );
     await this.#db.transaction().execute(async (trx) => {
       for (const { queue, handles } of statements) {
-        await trx
-          .deleteFrom('queue_messages')
-          .where('queue', '=', queue)
-          .where('receipt_handle', 'in', handles)
-          .execute();
+        await trx.executeQuery(
+          CompiledQuery.raw(
+            `delete from queue_messages where queue = ? and receipt_handle in (${placeholders(handles.length)})`,
+            [queue, ...handles],
+          ),
+        );
       }
     });
   }
@@ -239,67 +249,97 @@ export class DatabaseQueue implements Queue {
     };
   }
 
-  /** One transaction: lock up to `max` visible rows, then either hand each out or dead-letter it. */
+  /**
+   * Claims up to `max` visible rows (each gets a receipt handle and its visibility timeout), then
+   * moves those past their queue's receive limit to its dead-letter queue. Should the process die
+   * between the two, such a row comes back after its timeout and is moved then.
+   */
   async #claim(
     settings: Readonly<DatabaseQueueSettings>,
     max: number,
     visibilitySeconds: number,
   ): Promise<{ messages: QueueMessage[]; movedToDeadLetter: number }> {
     const { name, maxReceives, deadLetterQueue } = settings;
-    // Read committed: MySQL's default (repeatable read) would also lock the gaps it scanned and so
-    // hold up senders inserting into the same queue until this transaction ends.
-    const transaction =
-      this.#dialect === 'mysql'
-        ? this.#db.transaction().setIsolationLevel('read committed')
-        : this.#db.transaction();
-    return transaction.execute(async (trx) => {
-      const now = this.#clock.now();
-      const select = trx
-        .selectFrom('queue_messages')
-        .select(['id', 'body', 'receive_count', 'sent_at'])
-        .where('queue', '=', name)
-        .where('visible_at', '<=', now)
-        .orderBy('visible_at')
-        .orderBy('id')
-        .limit(max);
-      const rows = await (this.#dialect === 'mysql' ? select.forUpdate().skipLocked() : select).execute();
+    const now = this.#clock.now();
+    // One random part per claim, the row id after it: unique per receive, and unguessable.
+    const prefix = `${pooledRandomBytes(24).toString('base64url')}.`;
+    const rows = await this.#claimRows(name, max, now, now + visibilitySeconds * 1000, prefix);
+    const dead = deadLetterQueue === undefined ? [] : rows.filter((row) => row.receive_count > maxReceives);
+    if (dead.length > 0) {
+      await this.#db.executeQuery(
+        CompiledQuery.raw(
+          'update queue_messages set queue = ?, receive_count = 0, receipt_handle = null, visible_at = ? ' +
+            `where id in (${placeholders(dead.length)})`,
+          [deadLetterQueue, now, ...dead.map((row) => row.id)],
+        ),
+      );
+    }
+    const messages = rows
+      .filter((row) => !dead.includes(row))
+      .map((row) => ({
+        id: String(row.id),
+        body: row.body,
+        receiptHandle: `${prefix}${row.id}`,
+        receiveCount: row.receive_count,
+        sentAt: Number(row.sent_at),
+      }));
+    return { messages, movedToDeadLetter: dead.length };
+  }
 
-      const dead =
-        deadLetterQueue === undefined ? [] : rows.filter((row) => row.receive_count + 1 > maxReceives);
-      const live = rows.filter((row) => !dead.includes(row));
-      if (dead.length > 0) {
-        await trx
-          .updateTable('queue_messages')
-          .set({ queue: deadLetterQueue, receive_count: 0, receipt_handle: null, visible_at: now })
-          .where(
-            'id',
-            'in',
-            dead.map((row) => row.id),
-          )
-          .execute();
-      }
-      const messages: QueueMessage[] = [];
-      for (const row of live) {
-        const receiptHandle = pooledRandomBytes(24).toString('base64url');
-        await trx
-          .updateTable('queue_messages')
-          .set({
-            receive_count: row.receive_count + 1,
-            receipt_handle: receiptHandle,
-            visible_at: now + visibilitySeconds * 1000,
-          })
-          .where('id', '=', row.id)
-          .execute();
-        messages.push({
-          id: String(row.id),
-          body: row.body,
-          receiptHandle,
-          receiveCount: row.receive_count + 1,
-          sentAt: Number(row.sent_at),
-        });
-      }
-      return { messages, movedToDeadLetter: dead.length };
-    });
+  async #claimRows(
+    queue: string,
+    max: number,
+    now: number,
+    visibleAt: number,
+    prefix: string,
+  ): Promise<ClaimedRow[]> {
+    if (this.#dialect === 'sqlite') {
+      // Picked, then claimed only while still visible: a claim that ran in between has made them
+      // invisible, so no row goes to two receivers, and no transaction is needed around the two.
+      const picked = await this.#db.executeQuery<{ id: number }>(
+        CompiledQuery.raw(
+          'select id from queue_messages where queue = ? and visible_at <= ? order by visible_at, id limit ?',
+          [queue, now, max],
+        ),
+      );
+      if (picked.rows.length === 0) return [];
+      const ids = picked.rows.map((row) => row.id);
+      const { rows } = await this.#db.executeQuery<ClaimedRow>(
+        CompiledQuery.raw(
+          'update queue_messages set receive_count = receive_count + 1, receipt_handle = ? || id, visible_at = ? ' +
+            `where id in (${placeholders(ids.length)}) and visible_at <= ? ` +
+            'returning id, body, receive_count, sent_at',
+          [prefix, visibleAt, ...ids, now],
+        ),
+      );
+      // RETURNING keeps no order: the batch goes out in the order it was picked.
+      const order = new Map(ids.map((id, index) => [Number(id), index]));
+      return rows.toSorted((a, b) => (order.get(Number(a.id)) ?? 0) - (order.get(Number(b.id)) ?? 0));
+    }
+    // MySQL has no UPDATE … RETURNING: lock the rows (skipping those another claim holds), then
+    // update them. Read committed, for MySQL's default (repeatable read) would also lock the gaps it
+    // scanned and so hold up senders inserting into the same queue until this transaction ends.
+    return this.#db
+      .transaction()
+      .setIsolationLevel('read committed')
+      .execute(async (trx) => {
+        const { rows } = await trx.executeQuery<ClaimedRow>(
+          CompiledQuery.raw(
+            'select id, body, receive_count, sent_at from queue_messages where queue = ? and visible_at <= ? ' +
+              'order by visible_at, id limit ? for update skip locked',
+            [queue, now, max],
+          ),
+        );
+        if (rows.length === 0) return [];
+        await trx.executeQuery(
+          CompiledQuery.raw(
+            'update queue_messages set receive_count = receive_count + 1, receipt_handle = concat(?, id), ' +
+              `visible_at = ? where id in (${placeholders(rows.length)})`,
+            [prefix, visibleAt, ...rows.map((row) => row.id)],
+          ),
+        );
+        return rows.map((row) => ({ ...row, receive_count: row.receive_count + 1 }));
+      });
   }
 
   #settings(queue: string): Readonly<DatabaseQueueSettings> {
