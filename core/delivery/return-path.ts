@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Keys } from '../ports.ts';
 import { RETURN_PATH_PREFIX } from '../domains/dns-records.ts';
 
@@ -9,12 +9,24 @@ import { RETURN_PATH_PREFIX } from '../domains/dns-records.ts';
 
 const MAC_LENGTH = 10;
 
-async function macKey(keys: Keys): Promise<Buffer> {
-  const { privateKeyPem } = await keys.signingKey();
-  return createHash('sha256').update('postern return path\0').update(privateKeyPem).digest();
+// Derived once per Keys: every outgoing message's return path needs it.
+const macKeys = new WeakMap<Keys, Promise<KeyObject>>();
+
+function macKey(keys: Keys): Promise<KeyObject> {
+  let key = macKeys.get(keys);
+  if (!key) {
+    key = keys
+      .signingKey()
+      .then(({ privateKeyPem }) =>
+        createSecretKey(createHash('sha256').update('postern return path\0').update(privateKeyPem).digest()),
+      );
+    macKeys.set(keys, key);
+    key.catch(() => macKeys.delete(keys));
+  }
+  return key;
 }
 
-function mac(key: Buffer, serverToken: string, messageId: number): string {
+function mac(key: KeyObject, serverToken: string, messageId: number): string {
   return createHmac('sha256', key).update(`${serverToken}.${messageId}`).digest('hex').slice(0, MAC_LENGTH);
 }
 

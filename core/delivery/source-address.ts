@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { Row } from '../db/schema.ts';
 import { choosePool } from '../ip-pools/choose-pool.ts';
+import { BatchMemo } from '../messages/batch-memo.ts';
 
 // Which IP pool a message leaves from, and which of the pool's addresses: Postal's rules
 // (server rules, then organization rules), else the server's pool, else the organization's
@@ -21,35 +22,44 @@ export async function chooseSource(
   server: Row<'servers'>,
   message: { from: readonly string[]; rcptTo: string },
   fallbackHostname: string,
-  random: () => number = Math.random,
+  options: { random?: () => number; memo?: BatchMemo } = {},
 ): Promise<SourceChoice | null> {
-  const rules = await db
-    .selectFrom('ip_pool_rules')
-    .selectAll()
-    .where('organization_id', '=', server.organization_id)
-    .where((eb) => eb.or([eb('server_id', '=', server.id), eb('server_id', 'is', null)]))
-    .execute();
-  let poolId = choosePool(rules, message) ?? server.ip_pool_id;
-  if (poolId === null) {
-    const fallback = await db
-      .selectFrom('organization_ip_pools')
-      .innerJoin('ip_pools', 'ip_pools.id', 'organization_ip_pools.ip_pool_id')
-      .select('ip_pools.id')
-      .where('organization_ip_pools.organization_id', '=', server.organization_id)
-      .orderBy('ip_pools.is_default', 'desc')
-      .orderBy('ip_pools.id')
-      .executeTakeFirst();
-    poolId = fallback?.id ?? null;
-  }
+  const { random = Math.random, memo = new BatchMemo() } = options;
+  const rules = await memo.get(`ip-pool-rules:${server.id}`, () =>
+    db
+      .selectFrom('ip_pool_rules')
+      .selectAll()
+      .where('organization_id', '=', server.organization_id)
+      .where((eb) => eb.or([eb('server_id', '=', server.id), eb('server_id', 'is', null)]))
+      .execute(),
+  );
+  const poolId =
+    choosePool(rules, message) ??
+    server.ip_pool_id ??
+    (await memo.get(`default-ip-pool:${server.organization_id}`, async () => {
+      const fallback = await db
+        .selectFrom('organization_ip_pools')
+        .innerJoin('ip_pools', 'ip_pools.id', 'organization_ip_pools.ip_pool_id')
+        .select('ip_pools.id')
+        .where('organization_ip_pools.organization_id', '=', server.organization_id)
+        .orderBy('ip_pools.is_default', 'desc')
+        .orderBy('ip_pools.id')
+        .executeTakeFirst();
+      return fallback?.id ?? null;
+    }));
   if (poolId === null) return null;
-  const pool = await db.selectFrom('ip_pools').select(['name']).where('id', '=', poolId).executeTakeFirst();
+  const pool = await memo.get(`ip-pool:${poolId}`, async () => {
+    const row = await db.selectFrom('ip_pools').select(['name']).where('id', '=', poolId).executeTakeFirst();
+    if (!row) return null;
+    const addresses = await db
+      .selectFrom('ip_addresses')
+      .selectAll()
+      .where('ip_pool_id', '=', poolId)
+      .execute();
+    return { name: row.name, addresses };
+  });
   if (!pool) return null;
-  const addresses = await db
-    .selectFrom('ip_addresses')
-    .selectAll()
-    .where('ip_pool_id', '=', poolId)
-    .execute();
-  const address = pickWeighted(addresses, random);
+  const address = pickWeighted(pool.addresses, random);
   if (!address) return { pool: pool.name, ipv4: null, ipv6: null, hostname: fallbackHostname };
   const bound = (ip: string | null) => (ip && !UNBOUND.has(ip) ? ip : null);
   return {

@@ -1,8 +1,7 @@
-import type { AppContext } from '../context.ts';
-import type { Row } from '../db/schema.ts';
 import { signMessageOffThread } from '../dkim/dkim-signer.ts';
 import { dkimSelector } from '../domains/dns-records.ts';
 import { parseHeaderBlock } from '../mail/header-block.ts';
+import { sendingDomain, type ProcessState } from './process-state.ts';
 
 // The message as it leaves: the stored raw message with `X-Postal-MsgID` and a DKIM signature in
 // front (Postal §4.3 step 7). Prepared once per message and kept in the blob store, so retries
@@ -16,11 +15,8 @@ export interface PreparedMessage {
   needsSmtputf8: boolean;
 }
 
-export async function prepareMessage(
-  ctx: AppContext,
-  message: Row<'messages'>,
-  raw: Uint8Array,
-): Promise<PreparedMessage> {
+export async function prepareMessage(state: ProcessState, raw: Uint8Array): Promise<PreparedMessage> {
+  const { ctx, message } = state;
   const key = preparedKey(message.id);
   const needsSmtputf8 = hasEightBitHeaders(raw) || /[^\x00-\x7f]/.test(message.rcpt_to + message.mail_from);
   const existing = await ctx.blobs.get(key);
@@ -29,27 +25,23 @@ export async function prepareMessage(
   const withId = headers.some((header) => header.name === 'x-postal-msgid')
     ? raw
     : Buffer.concat([Buffer.from(`X-Postal-MsgID: ${message.token}\r\n`), raw]);
-  const signed = await signMessageOffThread(withId, await signingIdentity(ctx, message));
+  const signed = await signMessageOffThread(withId, await signingIdentity(state));
   await ctx.blobs.put(key, signed, { contentType: 'message/rfc822' });
   return { key, needsSmtputf8 };
 }
 
 /** The sending domain's key when its DKIM record checks out; else the installation's key on the return-path domain. */
-async function signingIdentity(ctx: AppContext, message: Row<'messages'>) {
+async function signingIdentity(state: ProcessState) {
+  const { ctx, message, memo } = state;
   const timestamp = Math.floor(ctx.clock.now() / 1000);
-  const domain =
-    message.domain_id === null
-      ? undefined
-      : await ctx.db
-          .selectFrom('domains')
-          .select(['name', 'dkim_status', 'dkim_private_key', 'dkim_identifier_string'])
-          .where('id', '=', message.domain_id)
-          .executeTakeFirst();
+  const domain = await sendingDomain(state, message.domain_id);
   if (domain && domain.dkim_status === 'OK') {
     return {
       domain: domain.name,
       selector: dkimSelector(ctx.installation, domain.dkim_identifier_string),
-      privateKeyPem: await ctx.keys.decrypt(domain.dkim_private_key),
+      privateKeyPem: await memo.get(`dkim-key:${message.domain_id}`, () =>
+        ctx.keys.decrypt(domain.dkim_private_key),
+      ),
       timestamp,
     };
   }

@@ -8,7 +8,7 @@ import { activeSuppression, addSuppression } from '../suppressions/suppressions.
 import { DEVELOPMENT_MODE_REASON, holdForJob, holdIfSuspended } from './holds.ts';
 import { addDelivery } from './message-deliveries.ts';
 import { emitMessageEvent } from './message-events.ts';
-import { staleManualJob } from './process-state.ts';
+import { sendingDomain, staleManualJob } from './process-state.ts';
 import { prepareMessage, type PreparedMessage } from './prepare-message.ts';
 import type { ProcessOutcome, ProcessState } from './process-state.ts';
 
@@ -123,11 +123,10 @@ async function failIfTooManyAttempts(state: ProcessState): Promise<ProcessOutcom
 async function holdIfCredentialHolds(state: ProcessState): Promise<ProcessOutcome | null> {
   const { ctx, message, job } = state;
   if (job.manual || message.credential_id === null) return null;
-  const credential = await ctx.db
-    .selectFrom('credentials')
-    .select('hold')
-    .where('id', '=', message.credential_id)
-    .executeTakeFirst();
+  const credentialId = message.credential_id;
+  const credential = await state.memo.get(`credential:${credentialId}`, () =>
+    ctx.db.selectFrom('credentials').select('hold').where('id', '=', credentialId).executeTakeFirst(),
+  );
   if (credential?.hold !== 1) return null;
   return hold(state, 'Credential is configured to hold all messages authenticated by it');
 }
@@ -198,7 +197,7 @@ async function prepare(state: ProcessState): Promise<Prepared | ProcessOutcome> 
   const { ctx, message } = state;
   const raw = message.raw_key === null ? null : await ctx.blobs.get(message.raw_key);
   if (!raw || raw === 'not-modified') return fail(state, 'The raw message is no longer available');
-  const prepared = await prepareMessage(ctx, message, raw.body);
+  const prepared = await prepareMessage(state, raw.body);
   return { ...prepared, from: senderHeadersOf(parseHeaderBlock(raw.body)).from };
 }
 
@@ -214,6 +213,7 @@ async function handToDelivery(state: ProcessState, prepared: Prepared): Promise<
     server,
     { from: prepared.from, rcptTo: message.rcpt_to },
     ctx.installation.hostname,
+    { memo: state.memo },
   )) ?? { pool: 'default', ipv4: null, ipv6: null, hostname: ctx.installation.hostname };
   const mailFrom = message.bounce === 1 ? '' : await envelopeSender(state);
   const now = ctx.clock.now();
@@ -261,14 +261,7 @@ async function handToDelivery(state: ProcessState, prepared: Prepared): Promise<
 
 async function envelopeSender(state: ProcessState): Promise<string> {
   const { ctx, message, server } = state;
-  const domain =
-    message.domain_id === null
-      ? undefined
-      : await ctx.db
-          .selectFrom('domains')
-          .select(['name', 'return_path_status'])
-          .where('id', '=', message.domain_id)
-          .executeTakeFirst();
+  const domain = await sendingDomain(state, message.domain_id);
   const host = returnPathDomain({
     domain: domain ? { name: domain.name, returnPathOk: domain.return_path_status === 'OK' } : null,
     installationReturnPathDomain: ctx.installation.returnPathDomain,

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { Row } from '../db/schema.ts';
 import type { Logger } from '../ports.ts';
+import { BatchMemo } from './batch-memo.ts';
 import type { ProcessJob } from './process-job.ts';
 
 /** Everything a process step reads, loaded once per job. */
@@ -11,6 +12,8 @@ export interface ProcessState {
   server: Row<'servers'>;
   organization: Row<'organizations'>;
   log: Logger;
+  /** Reads shared with the other messages of the batch. */
+  memo: BatchMemo;
 }
 
 /** How a job ended, for logs and tests: every exit names a status and a reason. */
@@ -19,24 +22,28 @@ export interface ProcessOutcome {
   reason: string;
 }
 
-export async function loadProcessState(ctx: AppContext, job: ProcessJob): Promise<ProcessState | null> {
+export async function loadProcessState(
+  ctx: AppContext,
+  job: ProcessJob,
+  memo: BatchMemo = new BatchMemo(),
+): Promise<ProcessState | null> {
   const message = await ctx.db
     .selectFrom('messages')
     .selectAll()
     .where('id', '=', job.messageId)
     .executeTakeFirst();
   if (!message) return null;
-  const server = await ctx.db
-    .selectFrom('servers')
-    .selectAll()
-    .where('id', '=', message.server_id)
-    .executeTakeFirst();
+  const server = await memo.get(`server:${message.server_id}`, () =>
+    ctx.db.selectFrom('servers').selectAll().where('id', '=', message.server_id).executeTakeFirst(),
+  );
   if (!server) return null;
-  const organization = await ctx.db
-    .selectFrom('organizations')
-    .selectAll()
-    .where('id', '=', server.organization_id)
-    .executeTakeFirstOrThrow();
+  const organization = await memo.get(`organization:${server.organization_id}`, () =>
+    ctx.db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('id', '=', server.organization_id)
+      .executeTakeFirstOrThrow(),
+  );
   return {
     ctx,
     job,
@@ -44,7 +51,20 @@ export async function loadProcessState(ctx: AppContext, job: ProcessJob): Promis
     server,
     organization,
     log: ctx.logger.child({ messageId: message.id, attempt: job.attempt }),
+    memo,
   };
+}
+
+/** The sending domain's row as signing and the return path read it, once per batch. */
+export function sendingDomain(state: Pick<ProcessState, 'ctx' | 'memo'>, domainId: number | null) {
+  if (domainId === null) return Promise.resolve(undefined);
+  return state.memo.get(`domain:${domainId}`, () =>
+    state.ctx.db
+      .selectFrom('domains')
+      .select(['name', 'dkim_status', 'dkim_private_key', 'dkim_identifier_string', 'return_path_status'])
+      .where('id', '=', domainId)
+      .executeTakeFirst(),
+  );
 }
 
 /**

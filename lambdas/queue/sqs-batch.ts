@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import type { AppContext } from '../../core/context.ts';
+import { BatchMemo } from '../../core/messages/batch-memo.ts';
 import type { ContextLoader } from '../context-loader.ts';
 import { deadLetterQueueName } from '../topology.ts';
 
@@ -18,6 +19,8 @@ export interface RecordContext {
   record: SQSRecord;
   queue: string;
   receiveCount: number;
+  /** Reads shared by the records of this batch. */
+  memo: BatchMemo;
 }
 
 /** `retry` leaves the record to come back after its visibility timeout (which the handler may have changed). */
@@ -28,7 +31,7 @@ export function sqsBatchHandler<S extends z.ZodType>(
   schema: S,
   handle: (item: z.output<S>, record: RecordContext) => Promise<RecordOutcome>,
 ) {
-  async function handleRecord(ctx: AppContext, record: SQSRecord): Promise<RecordOutcome> {
+  async function handleRecord(ctx: AppContext, record: SQSRecord, memo: BatchMemo): Promise<RecordOutcome> {
     const queue = queueNameOf(record);
     let body: unknown;
     try {
@@ -52,6 +55,7 @@ export function sqsBatchHandler<S extends z.ZodType>(
         record,
         queue,
         receiveCount: Number(record.attributes.ApproximateReceiveCount),
+        memo,
       });
     } catch (error) {
       ctx.logger.error('queue message failed; it will be retried', {
@@ -67,7 +71,8 @@ export function sqsBatchHandler<S extends z.ZodType>(
     const ctx = await load();
     // The records at once: each waits mostly for durable writes (a queue send, a blob), and
     // writes that overlap share one group commit, where one after another each paid its own.
-    const outcomes = await Promise.all(event.Records.map((record) => handleRecord(ctx, record)));
+    const memo = new BatchMemo();
+    const outcomes = await Promise.all(event.Records.map((record) => handleRecord(ctx, record, memo)));
     const batchItemFailures = event.Records.filter((_, index) => outcomes[index] === 'retry').map(
       (record) => ({ itemIdentifier: record.messageId }),
     );
