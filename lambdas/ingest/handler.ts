@@ -1,12 +1,11 @@
 import { AcceptedMessage } from '../../core/messages/accepted-message.ts';
-import { ingestAccepted } from '../../core/messages/ingest.ts';
+import { ingestAcceptedBatch } from '../../core/messages/ingest.ts';
 import { cloudContext, type ContextLoader } from '../context-loader.ts';
-import { sqsBatchHandler } from '../queue/sqs-batch.ts';
+import { sqsWholeBatchHandler } from '../queue/sqs-batch.ts';
 
 export function createHandler(load: ContextLoader) {
-  return sqsBatchHandler(load, AcceptedMessage, async (envelope, { ctx }) => {
-    await ingestAccepted(ctx, envelope);
-    return 'done';
+  return sqsWholeBatchHandler(load, AcceptedMessage, async (envelopes, ctx) => {
+    await ingestAcceptedBatch(ctx, envelopes);
   });
 }
 

@@ -26,44 +26,66 @@ export interface RecordContext {
 /** `retry` leaves the record to come back after its visibility timeout (which the handler may have changed). */
 export type RecordOutcome = 'done' | 'retry';
 
+/** A record's body read with the queue's schema; null when it never can be (it then goes to the DLQ). */
+async function readRecord<S extends z.ZodType>(
+  ctx: AppContext,
+  schema: S,
+  record: SQSRecord,
+): Promise<{ item: z.output<S> } | null> {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    body = undefined;
+  }
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return { item: parsed.data };
+  const queue = queueNameOf(record);
+  ctx.logger.error('unreadable queue message moved to the dead-letter queue', {
+    queue,
+    messageId: record.messageId,
+    issues: parsed.error.issues.slice(0, 3),
+  });
+  await ctx.queue.send(deadLetterQueueName(queue), record.body);
+  return null;
+}
+
+function failedRecord(ctx: AppContext, record: SQSRecord, error: unknown): RecordOutcome {
+  ctx.logger.error('queue message failed; it will be retried', {
+    queue: queueNameOf(record),
+    messageId: record.messageId,
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
+  return 'retry';
+}
+
+function batchResponse(records: readonly SQSRecord[], outcomes: readonly RecordOutcome[]): SQSBatchResponse {
+  return {
+    batchItemFailures: records
+      .filter((_, index) => outcomes[index] === 'retry')
+      .map((record) => ({ itemIdentifier: record.messageId })),
+  };
+}
+
+/** Each record handled on its own; a failure sends back that record alone. */
 export function sqsBatchHandler<S extends z.ZodType>(
   load: ContextLoader,
   schema: S,
   handle: (item: z.output<S>, record: RecordContext) => Promise<RecordOutcome>,
 ) {
   async function handleRecord(ctx: AppContext, record: SQSRecord, memo: BatchMemo): Promise<RecordOutcome> {
-    const queue = queueNameOf(record);
-    let body: unknown;
+    const read = await readRecord(ctx, schema, record);
+    if (read === null) return 'done';
     try {
-      body = JSON.parse(record.body);
-    } catch {
-      body = undefined;
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      ctx.logger.error('unreadable queue message moved to the dead-letter queue', {
-        queue,
-        messageId: record.messageId,
-        issues: parsed.error.issues.slice(0, 3),
-      });
-      await ctx.queue.send(deadLetterQueueName(queue), record.body);
-      return 'done';
-    }
-    try {
-      return await handle(parsed.data, {
+      return await handle(read.item, {
         ctx,
         record,
-        queue,
+        queue: queueNameOf(record),
         receiveCount: Number(record.attributes.ApproximateReceiveCount),
         memo,
       });
     } catch (error) {
-      ctx.logger.error('queue message failed; it will be retried', {
-        queue,
-        messageId: record.messageId,
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
-      return 'retry';
+      return failedRecord(ctx, record, error);
     }
   }
 
@@ -73,9 +95,37 @@ export function sqsBatchHandler<S extends z.ZodType>(
     // writes that overlap share one group commit, where one after another each paid its own.
     const memo = new BatchMemo();
     const outcomes = await Promise.all(event.Records.map((record) => handleRecord(ctx, record, memo)));
-    const batchItemFailures = event.Records.filter((_, index) => outcomes[index] === 'retry').map(
-      (record) => ({ itemIdentifier: record.messageId }),
+    return batchResponse(event.Records, outcomes);
+  });
+}
+
+/**
+ * The readable records handled together, for a stage that writes a batch in one transaction: a
+ * failure sends all of them back (the stage is idempotent, so those already done change nothing).
+ */
+export function sqsWholeBatchHandler<S extends z.ZodType>(
+  load: ContextLoader,
+  schema: S,
+  handle: (items: z.output<S>[], ctx: AppContext) => Promise<void>,
+) {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+    const ctx = await load();
+    const reads = await Promise.all(event.Records.map((record) => readRecord(ctx, schema, record)));
+    const readable = event.Records.filter((_, index) => reads[index] !== null);
+    let outcome: RecordOutcome = 'done';
+    if (readable.length > 0) {
+      try {
+        await handle(
+          reads.flatMap((read) => (read === null ? [] : [read.item])),
+          ctx,
+        );
+      } catch (error) {
+        outcome = failedRecord(ctx, readable[0]!, error);
+      }
+    }
+    return batchResponse(
+      event.Records,
+      reads.map((read) => (read === null ? 'done' : outcome)),
     );
-    return { batchItemFailures };
   });
 }

@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ingestAccepted } from '../../../core/messages/ingest.ts';
+import { ingestAccepted, ingestAcceptedBatch } from '../../../core/messages/ingest.ts';
 import { processMessage } from '../../../core/messages/process-message.ts';
 import { processJob } from '../../../core/messages/process-job.ts';
 import { recordResult } from '../../../core/delivery/record-result.ts';
@@ -77,6 +77,22 @@ for (const dialect of DIALECTS) {
       // Both runs queue the jobs; the process stage runs each attempt once.
       assert.equal(jobs.length, 4);
       assert.ok(jobs.every((job) => job.attempt === 1 && !job.manual));
+    });
+
+    it('ingests a batch in one transaction, counting only the envelopes it had not seen', async () => {
+      const seen = await acceptOutgoing(t.ctx, fixture.server.id, { to: ['seen@remote.test'] });
+      await ingestAccepted(t.ctx, seen);
+      const fresh = await acceptOutgoing(t.ctx, fixture.server.id, {
+        to: ['new1@remote.test', 'new2@remote.test'],
+      });
+      await processJobs(t.ctx);
+      const before = (await stats())?.outgoing ?? 0;
+      assert.deepEqual(await ingestAcceptedBatch(t.ctx, [seen, fresh]), [{ inserted: 0 }, { inserted: 2 }]);
+      assert.equal((await stats())?.outgoing, before + 2);
+      assert.deepEqual(
+        (await processJobs(t.ctx)).map((job) => job.messageId),
+        [...seen.recipients, ...fresh.recipients].map((r) => r.messageId),
+      );
     });
 
     it('signs the message, claims attempt 1 and queues one delivery; a repeated job resends only while there is no result', async () => {

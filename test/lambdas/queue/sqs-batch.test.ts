@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import type { AppContext } from '../../../core/context.ts';
-import { sqsBatchHandler } from '../../../lambdas/queue/sqs-batch.ts';
+import { sqsBatchHandler, sqsWholeBatchHandler } from '../../../lambdas/queue/sqs-batch.ts';
 import { MemoryLogger } from '../../fakes/memory-logger.ts';
 import { MemoryQueue } from '../../fakes/memory-queue.ts';
 
@@ -32,8 +32,10 @@ function context(): { ctx: AppContext; queue: MemoryQueue } {
   return { ctx: { queue, logger: new MemoryLogger() } as unknown as AppContext, queue };
 }
 
-const invoke = (handler: ReturnType<typeof sqsBatchHandler>, records: SQSRecord[]) =>
-  handler({ Records: records } satisfies SQSEvent, {} as Context) as Promise<SQSBatchResponse>;
+const invoke = (
+  handler: ReturnType<typeof sqsBatchHandler | typeof sqsWholeBatchHandler>,
+  records: SQSRecord[],
+) => handler({ Records: records } satisfies SQSEvent, {} as Context) as Promise<SQSBatchResponse>;
 
 void describe('sqsBatchHandler', () => {
   void it("handles a batch's records at once", async () => {
@@ -79,5 +81,45 @@ void describe('sqsBatchHandler', () => {
     ]);
     assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'a' }, { itemIdentifier: 'd' }]);
     assert.deepEqual(queue.sent('jobs-dlq'), ['not json']);
+  });
+});
+
+void describe('sqsWholeBatchHandler', () => {
+  void it('hands the readable records over together, dead-lettering the unreadable ones', async () => {
+    const { ctx, queue } = context();
+    const seen: number[][] = [];
+    const handler = sqsWholeBatchHandler(
+      async () => ctx,
+      Job,
+      async (jobs) => {
+        seen.push(jobs.map((job) => job.n));
+      },
+    );
+    const response = await invoke(handler, [
+      record('a', '{"n":1}'),
+      record('b', '{}'),
+      record('c', '{"n":2}'),
+    ]);
+    assert.deepEqual(response, { batchItemFailures: [] });
+    assert.deepEqual(seen, [[1, 2]]);
+    assert.deepEqual(queue.sent('jobs-dlq'), ['{}']);
+  });
+
+  void it('sends every readable record back when the batch fails', async () => {
+    const { ctx } = context();
+    const handler = sqsWholeBatchHandler(
+      async () => ctx,
+      Job,
+      async () => {
+        throw new Error('database down');
+      },
+    );
+    const response = await invoke(handler, [
+      record('a', '{"n":1}'),
+      record('b', 'x'),
+      record('c', '{"n":2}'),
+    ]);
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'a' }, { itemIdentifier: 'c' }]);
+    assert.ok((ctx.logger as MemoryLogger).has('error', 'queue message failed; it will be retried'));
   });
 });
