@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import type { BatchMemo } from '../messages/batch-memo.ts';
 import type { Row } from '../db/schema.ts';
 import { addDelivery } from '../messages/message-deliveries.ts';
 import { emitMessageEvent } from '../messages/message-events.ts';
@@ -23,7 +24,11 @@ export interface RecordOutcome {
  * once; what follows is sent again, and both the process stage and webhook receivers (by event
  * uuid) ignore what they have seen.
  */
-export async function recordResult(ctx: AppContext, result: DeliveryResult): Promise<RecordOutcome> {
+export async function recordResult(
+  ctx: AppContext,
+  result: DeliveryResult,
+  memo?: BatchMemo,
+): Promise<RecordOutcome> {
   const message = await ctx.db
     .selectFrom('messages')
     .selectAll()
@@ -89,15 +94,20 @@ export async function recordResult(ctx: AppContext, result: DeliveryResult): Pro
       },
     );
   }
-  await emitMessageEvent(ctx, message.id, {
-    status: result.status,
-    details: result.details,
-    output: result.output,
-    secure: result.secure,
-    attempt: result.attempt,
-    timestamp: result.finishedAt,
-    durationMs: result.durationMs,
-  });
+  await emitMessageEvent(
+    ctx,
+    message,
+    {
+      status: result.status,
+      details: result.details,
+      output: result.output,
+      secure: result.secure,
+      attempt: result.attempt,
+      timestamp: result.finishedAt,
+      durationMs: result.durationMs,
+    },
+    memo,
+  );
   return { recorded, retryAt };
 }
 

@@ -46,7 +46,7 @@ export async function holdForJob(
   const held = await holdMessage(ctx, message, job.attempt, reason, options);
   if (held) {
     state.log.info('message held', { reason });
-    await emitMessageEvent(ctx, message.id, { status: 'Held', details: reason });
+    await emitMessageEvent(ctx, message, { status: 'Held', details: reason }, state.memo);
   }
   return { outcome: held ? 'held' : 'skipped', reason };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.ts';
-import type { MessageStatus } from '../db/schema.ts';
+import type { MessageStatus, Row } from '../db/schema.ts';
+import type { BatchMemo } from './batch-memo.ts';
 import { queueWebhookEvent } from '../webhooks/queue-webhook-event.ts';
 import { bouncedPayload, deliveryEvent, deliveryPayload } from '../webhooks/webhook-payloads.ts';
 
@@ -13,7 +14,7 @@ export interface DeliveryEventInput {
   details: string;
   output?: string | null;
   secure?: boolean;
-  /** The delivery attempt, for results; absent for holds. */
+  /** The attempt the delivery ends; absent for holds, which are named after the attempt they wait for. */
   attempt?: number;
   timestamp?: number;
   durationMs?: number | null;
@@ -26,19 +27,19 @@ export function eventUuid(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * Tells the server's webhooks of a delivery (MessageSent, MessageDelayed, MessageDeliveryFailed,
+ * MessageHeld). `message` may be the row as it was before this delivery: the payload reads only
+ * what a delivery does not change.
+ */
 export async function emitMessageEvent(
   ctx: AppContext,
-  messageId: number,
+  message: Row<'messages'>,
   delivery: DeliveryEventInput,
+  memo?: BatchMemo,
 ): Promise<void> {
   const event = deliveryEvent(delivery.status);
   if (!event) return;
-  const message = await ctx.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', '=', messageId)
-    .executeTakeFirst();
-  if (!message) return;
   const timestamp = delivery.timestamp ?? ctx.clock.now();
   const payload = deliveryPayload(message, {
     status: delivery.status,
@@ -55,6 +56,7 @@ export async function emitMessageEvent(
     event,
     payload,
     eventUuid(`${message.id}:${attempt}:${event}`),
+    memo,
   );
 }
 

@@ -44,7 +44,7 @@ async function finish(
     await addDelivery(trx, message, { status, details, attempt: job.attempt }, ctx.clock.now());
     return true;
   });
-  if (finished) await emitMessageEvent(ctx, message.id, { status, details });
+  if (finished) await emitMessageEvent(ctx, message, { status, details, attempt: job.attempt }, state.memo);
   return finished;
 }
 

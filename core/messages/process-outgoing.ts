@@ -116,7 +116,13 @@ async function failIfTooManyAttempts(state: ProcessState): Promise<ProcessOutcom
     );
     return true;
   });
-  if (failed) await emitMessageEvent(ctx, message.id, { status: 'HardFail', details: reason });
+  if (failed)
+    await emitMessageEvent(
+      ctx,
+      message,
+      { status: 'HardFail', details: reason, attempt: job.attempt },
+      state.memo,
+    );
   return { outcome: failed ? 'failed' : 'skipped', reason };
 }
 
@@ -185,7 +191,13 @@ async function fail(state: ProcessState, reason: string): Promise<ProcessOutcome
     );
     return true;
   });
-  if (failed) await emitMessageEvent(ctx, message.id, { status: 'HardFail', details: reason });
+  if (failed)
+    await emitMessageEvent(
+      ctx,
+      message,
+      { status: 'HardFail', details: reason, attempt: job.attempt },
+      state.memo,
+    );
   return { outcome: failed ? 'failed' : 'skipped', reason };
 }
 

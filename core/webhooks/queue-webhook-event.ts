@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/database.ts';
+import { BatchMemo } from '../messages/batch-memo.ts';
 import { SELECTABLE_WEBHOOK_EVENTS } from './webhook-events.ts';
 import { WEBHOOK_QUEUE, WebhookJob, type WebhookEvent, type WebhookPayload } from './webhook-job.ts';
 
@@ -16,8 +17,11 @@ export async function queueWebhookEvent(
   event: WebhookEvent,
   payload: WebhookPayload,
   eventUuid: string,
+  memo: BatchMemo = new BatchMemo(),
 ): Promise<number> {
-  const webhookIds = await subscribedWebhooks(ctx.db, serverId, event);
+  const webhookIds = await memo.get(`webhooks:${serverId}:${event}`, () =>
+    subscribedWebhooks(ctx.db, serverId, event),
+  );
   if (webhookIds.length === 0) return 0;
   const timestamp = ctx.clock.now() / 1000;
   const bodies = webhookIds.map((webhookId) =>

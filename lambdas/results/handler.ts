@@ -4,8 +4,8 @@ import { cloudContext, type ContextLoader } from '../context-loader.ts';
 import { sqsBatchHandler } from '../queue/sqs-batch.ts';
 
 export function createHandler(load: ContextLoader) {
-  return sqsBatchHandler(load, DeliveryResult, async (result, { ctx }) => {
-    await recordResult(ctx, result);
+  return sqsBatchHandler(load, DeliveryResult, async (result, { ctx, memo }) => {
+    await recordResult(ctx, result, memo);
     return 'done';
   });
 }
