@@ -1,7 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 // The edge's TLS key and certificate: the operator's files when given, otherwise a self-signed
 // certificate for the host name, kept in a directory so a restart presents the same one (a
@@ -37,6 +36,8 @@ export async function loadTlsCertificate(options: TlsCertificateOptions): Promis
   const base = join(options.cacheDir, `smtp-${options.hostname}`);
   const cached = await readCached(base, options);
   if (cached) return cached;
+  // Loaded only to make a certificate: a start that finds one kept never needs its memory.
+  const { generate } = await import('selfsigned');
   const generated = await generate([{ name: 'commonName', value: options.hostname }], {
     keyType: 'rsa',
     keySize: 2048,

@@ -1,11 +1,10 @@
 import { Kysely, sql } from 'kysely';
-import { createConnection, type Connection } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 import { openNodeSqlite } from './dialects/node-sqlite.ts';
-import { openMysql } from './dialects/mysql.ts';
 import { SqliteRowLocksPlugin } from './dialects/sqlite-row-locks.ts';
 import { WalSync } from './dialects/wal-sync.ts';
 import { registerWalSync } from './durability.ts';
@@ -43,6 +42,8 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
       },
     };
   }
+  // The MySQL driver is loaded only for a MySQL URL: it costs the SQLite shape memory for nothing.
+  const { openMysql } = await import('./dialects/mysql.ts');
   const db = new Kysely<Database>({ dialect: openMysql({ url: location }) });
   // Fail now with the driver's reason rather than at the first query.
   await sql`select 1`.execute(db);
@@ -70,6 +71,7 @@ async function onMysqlServer(
   const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!name) throw new Error('the MySQL URL names no database');
   if (!/^[A-Za-z0-9_$-]+$/.test(name)) throw new Error(`invalid database name ${JSON.stringify(name)}`);
+  const { createConnection } = await import('mysql2/promise');
   const connection = await createConnection({
     host: parsed.hostname,
     port: Number(parsed.port || 3306),

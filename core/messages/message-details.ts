@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { simpleParser } from 'mailparser';
 import type { Db } from '../db/database.ts';
 import type { MessageStatus, Row } from '../db/schema.ts';
 import { decodedValue, parseHeaderBlock } from '../mail/header-block.ts';
@@ -260,6 +259,8 @@ interface ParsedBody {
 }
 
 async function parse(raw: Buffer): Promise<ParsedBody> {
+  // mailparser is loaded when a body is first asked for: few clients ask, and it costs memory.
+  const { simpleParser } = await import('mailparser');
   // Bodies as the message has them: no text made from html, no html made from text.
   const mail = await simpleParser(raw, {
     skipHtmlToText: true,
