@@ -60,10 +60,13 @@ export async function recordResult(
       .where('id', '=', message.id)
       .where('status', 'not in', ['Bounced'])
       .execute();
-    if (result.status === 'Sent') await removeSuppression(trx, message.server_id, message.rcpt_to);
+    // The suppression list is about recipients of outgoing mail (Postal §4.7).
+    const outgoing = message.scope === 'outgoing';
+    if (outgoing && result.status === 'Sent')
+      await removeSuppression(trx, message.server_id, message.rcpt_to);
     if (result.status === 'HardFail') {
       await incrementStats(trx, ctx.dialect, message.server_id, result.finishedAt, { bounces: 1 });
-      if ((await earlierHardFails(trx, message, result)) > 0) {
+      if (outgoing && (await earlierHardFails(trx, message, result)) > 0) {
         await addSuppression(
           trx,
           ctx.clock,
@@ -111,7 +114,7 @@ export async function recordResult(
   return { recorded, retryAt };
 }
 
-/** Hard fails to the same address in the 24 hours before this one, on the same server. */
+/** Hard fails of outgoing mail to the same address in the 24 hours before this one, on the same server. */
 async function earlierHardFails(
   trx: AppContext['db'],
   message: Row<'messages'>,
@@ -122,6 +125,7 @@ async function earlierHardFails(
     .innerJoin('messages', 'messages.id', 'deliveries.message_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('messages.server_id', '=', message.server_id)
+    .where('messages.scope', '=', 'outgoing')
     .where('messages.rcpt_to', '=', message.rcpt_to)
     .where('deliveries.status', '=', 'HardFail')
     .where('deliveries.timestamp', '>', result.finishedAt - DAY)

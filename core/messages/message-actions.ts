@@ -1,7 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Database, Row } from '../db/schema.ts';
-import { PosternError, notFound } from '../errors.ts';
+import { PosternError, invalid, notFound } from '../errors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { paginate, type Page, type PageQuery } from '../management/pagination.ts';
 import type { ServerScope } from '../management/scope.ts';
@@ -141,6 +141,11 @@ export async function actOnMessages(
   filter: MessageFilter,
   action: Action,
 ): Promise<{ matched: number; changed: number }> {
+  // Sending again is the one bulk action that reaches recipients who already have the mail: it
+  // must say which messages, so that an empty filter cannot resend everything ever sent.
+  if (action === 'retry' && filter.status === undefined) {
+    throw invalid('status', 'sending again in bulk needs a status to choose the messages by');
+  }
   const base = action === 'retry' ? filter : { ...filter, held: true };
   const messages = await filtered(ctx.db.selectFrom('messages').selectAll(), scope.server.id, base)
     .orderBy('id')

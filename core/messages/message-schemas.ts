@@ -53,10 +53,8 @@ export const MessageFilter = z
   .object({
     direction: z.enum(['incoming', 'outgoing']).optional(),
     status: MessageStatusSchema.optional(),
-    held: z
-      .enum(['true', 'false'])
-      .transform((value) => value === 'true')
-      .optional(),
+    // A query string says "true"; a JSON body may say true.
+    held: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).optional(),
     to: z.string().max(255).optional(),
     from: z.string().max(255).optional(),
     tag: z.string().max(255).optional(),

@@ -48,9 +48,14 @@ export function suppressionView(row: Row<'suppressions'>): SuppressionView {
 
 const CSV_COLUMNS = ['address', 'reason', 'source', 'timestamp', 'keep_until'] as const;
 
-// RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled.
-const csvField = (value: string | null): string =>
-  value === null ? '' : /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+// RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled. A field a
+// spreadsheet would take for a formula (=, +, -, @, tab or CR first; reasons are typed by people)
+// is written after a single quote, which spreadsheets show as text (OWASP's CSV injection advice).
+const csvField = (value: string | null): string => {
+  if (value === null) return '';
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
 
 export function suppressionCsv(views: readonly SuppressionView[]): string {
   const lines = [

@@ -12,7 +12,14 @@ import { DIALECTS } from '../../helpers/databases.ts';
 import { createTestContext, type TestContext } from '../../helpers/test-context.ts';
 import { createServerFixture, type ServerFixture } from '../../helpers/server-fixture.ts';
 import { ManualClock } from '../../fakes/manual-clock.ts';
-import { acceptOutgoing, deliveryJobs, processJobs, result } from './pipeline-helpers.ts';
+import {
+  acceptIncoming,
+  acceptOutgoing,
+  deliveryJobs,
+  processJobs,
+  result,
+  sampleMessage,
+} from './pipeline-helpers.ts';
 
 const MINUTE = 60_000;
 
@@ -213,6 +220,34 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('counts only hard fails of outgoing mail toward suppressing an address', async () => {
+      const address = 'shared@remote.test';
+      const incoming = await acceptIncoming(
+        t.ctx,
+        fixture.server.id,
+        { address, kind: 'incoming', routeId: null },
+        sampleMessage('someone@remote.test', address),
+        'someone@remote.test',
+      );
+      await ingestAccepted(t.ctx, incoming);
+      const incomingId = incoming.recipients[0]!.messageId;
+      const job = { messageId: incomingId, serverId: fixture.server.id, attempt: 1, firstAttempt: 1 };
+      await recordResult(t.ctx, result(job, 'HardFail', clock.now()));
+      const outgoing = await acceptOutgoing(t.ctx, fixture.server.id, { to: [address] });
+      await ingestAccepted(t.ctx, outgoing);
+      await processJobs(t.ctx);
+      const id = outgoing.recipients[0]!.messageId;
+      await processMessage(t.ctx, processJob(id, 1));
+      const [delivery] = await deliveryJobs(t.ctx);
+      await recordResult(t.ctx, result(delivery!, 'HardFail', clock.now()));
+      const entry = await t.ctx.db
+        .selectFrom('suppressions')
+        .select('id')
+        .where('address', '=', address)
+        .executeTakeFirst();
+      assert.equal(entry, undefined, 'one outgoing hard fail is not two');
+    });
+
     it('holds everything of a Development-mode server until released', async () => {
       const dev = await createServerFixture(t.ctx, { permalink: 'devorg', mode: 'Development' });
       const envelope = await acceptOutgoing(t.ctx, dev.server.id);
@@ -383,7 +418,14 @@ for (const dialect of DIALECTS) {
         'the person is named in the delivery',
       );
       assert.equal((await processJobs(t.ctx)).length, 0, 'nothing is sent');
-      assert.deepEqual(await actOnMessages(t.ctx, dev.scope, {}, 'retry'), { matched: 3, changed: 3 });
+      await assert.rejects(actOnMessages(t.ctx, dev.scope, {}, 'retry'), {
+        code: 'invalid_request',
+        message: /^status: /,
+      });
+      assert.deepEqual(await actOnMessages(t.ctx, dev.scope, { status: 'HoldCancelled' }, 'retry'), {
+        matched: 3,
+        changed: 3,
+      });
       const resent = await processJobs(t.ctx);
       assert.deepEqual(
         resent.map((job) => [job.messageId, job.manual, job.intent]),

@@ -188,6 +188,10 @@ for (const dialect of DIALECTS) {
         body: { address: 'csv@example.com', reason: 'said "no", twice' },
         token: member,
       });
+      await api.request('POST', SUPPRESSIONS, {
+        body: { address: 'formula@example.com', reason: '=HYPERLINK("http://evil.test","x")' },
+        token: member,
+      });
       const exported = await api.request('GET', `${SUPPRESSIONS}/export`, { token: member });
       assert.equal(exported.status, 200);
       assert.match(exported.headers['content-type'] ?? '', /^text\/csv/);
@@ -198,6 +202,12 @@ for (const dialect of DIALECTS) {
       assert.ok(addresses.includes('bob+orders@example.com'));
       const csvLine = lines.find((line) => line.startsWith('csv@example.com'));
       assert.match(csvLine ?? '', /^csv@example\.com,"said ""no"", twice",manual,/);
+      const formula = lines.find((line) => line.startsWith('formula@example.com'));
+      assert.match(
+        formula ?? '',
+        /^formula@example\.com,"'=HYPERLINK\(""http:\/\/evil\.test"",""x""\)",manual,/,
+        'a formula is written as text',
+      );
     });
 
     it("hides another organization's suppressions", async () => {
