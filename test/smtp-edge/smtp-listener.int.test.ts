@@ -235,6 +235,40 @@ void describe('SMTP listener', () => {
     }
   });
 
+  void it('takes AUTH LOGIN, then MAIL, RCPT and DATA pipelined in one write, with SMTPUTF8 addresses', async () => {
+    const edge = await startHarness({ secure: true });
+    try {
+      const client = await RawClient.open(edge.port, { tls: true });
+      assert.match(await client.reply(), /^220 /);
+      assert.match(await client.command('EHLO client.test'), /^250[- ]PIPELINING$/m);
+      assert.equal(await client.command('AUTH LOGIN'), '334 VXNlcm5hbWU6');
+      assert.equal(await client.command(Buffer.from('acme/mail').toString('base64')), '334 UGFzc3dvcmQ6');
+      assert.match(await client.command(Buffer.from(SMTP_KEY).toString('base64')), /^235 /);
+      client.write(
+        Buffer.from(
+          'MAIL FROM:<alice@example.com> SMTPUTF8\r\nRCPT TO:<jörg@recipient.test>\r\nDATA\r\n',
+          'utf8',
+        ),
+      );
+      assert.match(await client.reply(), /^250 /);
+      assert.match(await client.reply(), /^250 /);
+      assert.match(await client.reply(), /^354 /);
+      client.write(
+        Buffer.from('From: Jörg <alice@example.com>\r\nSubject: Grüße\r\n\r\nHallo\r\n.\r\n', 'utf8'),
+      );
+      assert.equal(await client.reply(), '250 2.0.0 OK queued as 1000');
+      client.close();
+      const [envelope] = edge.envelopes();
+      assert.deepEqual(
+        envelope?.recipients.map((r) => r.address),
+        ['jörg@recipient.test'],
+      );
+      assert.match(edge.blobs.text(envelope!.rawKey)!, /^From: Jörg <alice@example\.com>\r\n/m);
+    } finally {
+      await edge.close();
+    }
+  });
+
   void it('refuses a wrong key with 535', async () => {
     const edge = await startHarness();
     try {
