@@ -1,5 +1,5 @@
-import { encode as encodeQuotedPrintable, wrap as wrapQuotedPrintable } from 'nodemailer/lib/qp';
 import type MimeNode from 'nodemailer/lib/mime-node';
+import { quotedPrintableLines } from './quoted-printable.ts';
 
 // nodemailer writes a compiled message through a pipeline of streams (one per node and
 // encoder, AbortControllers, setImmediate between parts), which for a message held in memory
@@ -32,7 +32,7 @@ function writeNode(node: MimeNode, parts: Buffer[]): void {
     // (its `binary` mode is for other types), as encode() does.
     if (transferEncoding === 'base64') parts.push(base64Lines(bytes));
     else if (transferEncoding === 'quoted-printable') {
-      parts.push(Buffer.from(wrapQuotedPrintable(encodeQuotedPrintable(bytes), LINE_LENGTH), 'latin1'));
+      parts.push(quotedPrintableLines(bytes));
     } else parts.push(bytes);
   }
   if (node.multipart) {
