@@ -74,8 +74,8 @@ export class ReceiptHandleInvalidError extends Error {
 /**
  * The `queue_messages` table with SQS semantics, for the local shape on SQLite and self-hosted
  * MySQL/MariaDB. Receiving claims rows with `SELECT … FOR UPDATE SKIP LOCKED` on MySQL, so
- * concurrent receivers never share a message; on SQLite one process owns the file and its
- * transactions run one at a time.
+ * concurrent receivers never share a message; on SQLite one process owns the file, and a claim
+ * takes the rows it picked only while they are still visible in their queue (see #claimRows).
  *
  * Sends and deletes are group-committed: those that arrive while one commit is under way share
  * the next, so a burst of accepted messages costs a few fsyncs rather than one each.
@@ -252,7 +252,8 @@ export class DatabaseQueue implements Queue {
   /**
    * Claims up to `max` visible rows (each gets a receipt handle and its visibility timeout), then
    * moves those past their queue's receive limit to its dead-letter queue. Should the process die
-   * between the two, such a row comes back after its timeout and is moved then.
+   * or the move fail between the two, such a row comes back after its timeout and is moved then
+   * (and the live rows of this claim with it, as a receive that fails would leave them).
    */
   async #claim(
     settings: Readonly<DatabaseQueueSettings>,
@@ -269,8 +270,8 @@ export class DatabaseQueue implements Queue {
       await this.#db.executeQuery(
         CompiledQuery.raw(
           'update queue_messages set queue = ?, receive_count = 0, receipt_handle = null, visible_at = ? ' +
-            `where id in (${placeholders(dead.length)})`,
-          [deadLetterQueue, now, ...dead.map((row) => row.id)],
+            `where queue = ? and id in (${placeholders(dead.length)})`,
+          [deadLetterQueue, now, name, ...dead.map((row) => row.id)],
         ),
       );
     }
@@ -294,8 +295,9 @@ export class DatabaseQueue implements Queue {
     prefix: string,
   ): Promise<ClaimedRow[]> {
     if (this.#dialect === 'sqlite') {
-      // Picked, then claimed only while still visible: a claim that ran in between has made them
-      // invisible, so no row goes to two receivers, and no transaction is needed around the two.
+      // Picked, then claimed only while still visible in this queue: a claim that ran in between
+      // has made them invisible (or moved them to the dead-letter queue, visible there at once),
+      // so no row goes to two receivers, and no transaction is needed around the two.
       const picked = await this.#db.executeQuery<{ id: number }>(
         CompiledQuery.raw(
           'select id from queue_messages where queue = ? and visible_at <= ? order by visible_at, id limit ?',
@@ -307,9 +309,9 @@ export class DatabaseQueue implements Queue {
       const { rows } = await this.#db.executeQuery<ClaimedRow>(
         CompiledQuery.raw(
           'update queue_messages set receive_count = receive_count + 1, receipt_handle = ? || id, visible_at = ? ' +
-            `where id in (${placeholders(ids.length)}) and visible_at <= ? ` +
+            `where queue = ? and id in (${placeholders(ids.length)}) and visible_at <= ? ` +
             'returning id, body, receive_count, sent_at',
-          [prefix, visibleAt, ...ids, now],
+          [prefix, visibleAt, queue, ...ids, now],
         ),
       );
       // RETURNING keeps no order: the batch goes out in the order it was picked.
