@@ -67,7 +67,8 @@ export async function ingestAcceptedBatch(
       }
     }
     // The accepting process never touches the database, so the credentials' use is noted here.
-    for (const [credentialId, usedAt] of credentials) {
+    // Rows are updated in one order in every batch, so two batches never wait on each other's locks.
+    for (const [credentialId, usedAt] of [...credentials].sort(([a], [b]) => a - b)) {
       await trx
         .updateTable('credentials')
         .set({ last_used_at: usedAt })
@@ -75,7 +76,9 @@ export async function ingestAcceptedBatch(
         .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', usedAt)]))
         .execute();
     }
-    for (const { serverId, at, outgoing, incoming } of stats.values()) {
+    const byRow = (a: { serverId: number; at: number }, b: { serverId: number; at: number }) =>
+      a.serverId - b.serverId || a.at - b.at;
+    for (const { serverId, at, outgoing, incoming } of [...stats.values()].sort(byRow)) {
       await incrementStats(trx, ctx.dialect, serverId, at, { outgoing, incoming });
     }
     return counts;

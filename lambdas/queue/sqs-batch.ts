@@ -100,8 +100,9 @@ export function sqsBatchHandler<S extends z.ZodType>(
 }
 
 /**
- * The readable records handled together, for a stage that writes a batch in one transaction: a
- * failure sends all of them back (the stage is idempotent, so those already done change nothing).
+ * The readable records handled together, for a stage that writes a batch in one transaction. When
+ * the batch fails, each record is tried on its own, so one that always fails does not take the
+ * others back with it (the stage is idempotent: what the batch had done changes nothing again).
  */
 export function sqsWholeBatchHandler<S extends z.ZodType>(
   load: ContextLoader,
@@ -111,21 +112,38 @@ export function sqsWholeBatchHandler<S extends z.ZodType>(
   return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
     const ctx = await load();
     const reads = await Promise.all(event.Records.map((record) => readRecord(ctx, schema, record)));
-    const readable = event.Records.filter((_, index) => reads[index] !== null);
-    let outcome: RecordOutcome = 'done';
-    if (readable.length > 0) {
-      try {
+    const readable = event.Records.flatMap((record, index) => {
+      const read = reads[index];
+      return read ? [{ record, item: read.item }] : [];
+    });
+    const outcomes = new Map<SQSRecord, RecordOutcome>();
+    try {
+      if (readable.length > 0)
         await handle(
-          reads.flatMap((read) => (read === null ? [] : [read.item])),
+          readable.map(({ item }) => item),
           ctx,
         );
-      } catch (error) {
-        outcome = failedRecord(ctx, readable[0]!, error);
+    } catch (error) {
+      if (readable.length === 1)
+        outcomes.set(readable[0]!.record, failedRecord(ctx, readable[0]!.record, error));
+      else {
+        ctx.logger.warn('queue batch failed; its records are tried one by one', {
+          queue: queueNameOf(readable[0]!.record),
+          records: readable.length,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        for (const { record, item } of readable) {
+          try {
+            await handle([item], ctx);
+          } catch (one) {
+            outcomes.set(record, failedRecord(ctx, record, one));
+          }
+        }
       }
     }
     return batchResponse(
       event.Records,
-      reads.map((read) => (read === null ? 'done' : outcome)),
+      event.Records.map((record) => outcomes.get(record) ?? 'done'),
     );
   });
 }

@@ -105,7 +105,31 @@ void describe('sqsWholeBatchHandler', () => {
     assert.deepEqual(queue.sent('jobs-dlq'), ['{}']);
   });
 
-  void it('sends every readable record back when the batch fails', async () => {
+  void it('tries the records one by one when the batch fails, sending back only those that fail alone', async () => {
+    const { ctx } = context();
+    const calls: number[][] = [];
+    const handler = sqsWholeBatchHandler(
+      async () => ctx,
+      Job,
+      async (jobs) => {
+        calls.push(jobs.map((job) => job.n));
+        if (jobs.some((job) => job.n === 2)) throw new Error('value too long');
+      },
+    );
+    const response = await invoke(handler, [
+      record('a', '{"n":1}'),
+      record('b', 'x'),
+      record('c', '{"n":2}'),
+      record('d', '{"n":3}'),
+    ]);
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'c' }]);
+    assert.deepEqual(calls, [[1, 2, 3], [1], [2], [3]]);
+    const logger = ctx.logger as MemoryLogger;
+    assert.ok(logger.has('warn', 'queue batch failed; its records are tried one by one'));
+    assert.ok(logger.has('error', 'queue message failed; it will be retried', { messageId: 'c' }));
+  });
+
+  void it('sends a lone record back when it fails', async () => {
     const { ctx } = context();
     const handler = sqsWholeBatchHandler(
       async () => ctx,
@@ -114,12 +138,7 @@ void describe('sqsWholeBatchHandler', () => {
         throw new Error('database down');
       },
     );
-    const response = await invoke(handler, [
-      record('a', '{"n":1}'),
-      record('b', 'x'),
-      record('c', '{"n":2}'),
-    ]);
-    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'a' }, { itemIdentifier: 'c' }]);
-    assert.ok((ctx.logger as MemoryLogger).has('error', 'queue message failed; it will be retried'));
+    const response = await invoke(handler, [record('a', '{"n":1}')]);
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'a' }]);
   });
 });
