@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // What the process stage hands the delivery worker (at the edge, which has no database): the
@@ -32,11 +33,22 @@ export const DeliveryJob = z.object({
    * Source addresses and HELO name from the IP pool: each target is reached from the address of
    * its family, and a family without one is skipped; with neither, the system chooses.
    */
-  source: z.object({ ipv4: z.string().nullable(), ipv6: z.string().nullable(), hostname: z.string() }),
+  source: z.preprocess(
+    legacySource,
+    z.object({ ipv4: z.string().nullable(), ipv6: z.string().nullable(), hostname: z.string() }),
+  ),
   /** Whether the message needs SMTPUTF8 (non-ASCII addresses or headers). */
   needsSmtputf8: z.boolean(),
   queuedAt: z.number(),
 });
 export type DeliveryJob = z.infer<typeof DeliveryJob>;
+
+/** A job queued before sources had both halves named its one address `address`. */
+function legacySource(source: unknown): unknown {
+  if (typeof source !== 'object' || source === null || !('address' in source)) return source;
+  const { address, ...rest } = source as { address: unknown };
+  const ip = typeof address === 'string' ? address : null;
+  return { ...rest, ipv4: ip && isIP(ip) === 4 ? ip : null, ipv6: ip && isIP(ip) === 6 ? ip : null };
+}
 
 export const deliveryQueueName = (pool: string): string => `deliver-${pool}`;

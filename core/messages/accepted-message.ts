@@ -25,9 +25,10 @@ export const AcceptedMessage = z.object({
   credentialId: z.number().int().nullable(),
   /**
    * The verified domain that authorized From (or Sender) for the credential: Postal's
-   * authenticated domain, whose key signs the mail and whose return path it uses.
+   * authenticated domain, whose key signs the mail and whose return path it uses. Envelopes
+   * queued before it existed have none: their mail is signed with the installation's key.
    */
-  senderDomainId: z.number().int().nullable(),
+  senderDomainId: z.number().int().nullable().default(null),
   mailFrom: z.string(),
   recipients: z.array(AcceptedRecipient).min(1),
   /** Blob store key of the raw message, shared by every recipient. */
