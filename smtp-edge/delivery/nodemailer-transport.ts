@@ -30,7 +30,8 @@ import type { Logger, SmtpEnvelope, SmtpSendResult, SmtpTarget, SmtpTransport } 
 // message (or a permanent refusal decided here, such as SMTPUTF8) and ends the attempt.
 //
 // Connections are kept for a short idle time per (host, port, source address, HELO name, TLS
-// mode, credentials) and reused for the next message to the same place, after an RSET.
+// mode, credentials) and reused for the next message to the same place. A connection idle for
+// more than a moment, or whose last transaction was cut short, is checked with an RSET first.
 
 export interface NodemailerTransportOptions {
   logger: Logger;
@@ -42,7 +43,7 @@ export interface NodemailerTransportOptions {
   socketTimeoutMs?: number;
   /** How long an unused connection is kept for the next message; 5 s. */
   idleTimeoutMs?: number;
-  /** Idle connections kept per destination key; more are closed. 10, the most a destination is sent at once. */
+  /** Idle connections kept per destination key; more are closed. As many as a destination is sent at once. */
   maxIdlePerTarget?: number;
   /** Messages sent over one connection before it is closed (Postal batches about 100). */
   maxMessagesPerConnection?: number;
@@ -95,12 +96,17 @@ interface Session {
   messages: number;
   /** The last transaction ended with the server's answer to its data, which clears its state. */
   completed: boolean;
+  /** When the connection was last handed back (performance.now()). */
+  releasedAt: number;
   lastError: SmtpClientError | null;
   closed: boolean;
   idleTimer: ReturnType<typeof setTimeout> | null;
 }
 
 type Opened = { ok: true; session: Session } | { ok: false; failure: string; tlsFailed: boolean };
+
+/** A connection handed back this recently is taken as alive; one idle longer is asked with RSET. */
+const RECENT_MS = 1_000;
 
 /** How long a QUIT may take before the socket is simply closed. */
 const QUIT_GRACE_MS = 2_000;
@@ -165,8 +171,10 @@ export class NodemailerTransport implements SmtpTransport {
       this.#unpark(session);
       if (session.closed) continue;
       // RFC 5321 §4.1.1.4: the answer to the data ends a transaction and clears the server's
-      // state; only a transaction cut short before it needs RSET (§4.1.1.5) to clear what it left.
-      if (session.completed) return { ok: true, session };
+      // state, so a connection just used needs no RSET; one cut short does (§4.1.1.5), and one
+      // idle for longer gets it too, to find out whether it is still there before the message goes.
+      if (session.completed && performance.now() - session.releasedAt < RECENT_MS)
+        return { ok: true, session };
       const reset = await call<boolean>(session, (done) => session.connection.reset(done));
       if (reset.ok) {
         this.#logger.debug('smtp connection reused', { connection: session.id, remote: session.remote });
@@ -203,6 +211,7 @@ export class NodemailerTransport implements SmtpTransport {
       remote: endpointOf(target),
       messages: 0,
       completed: true,
+      releasedAt: 0,
       lastError: null,
       closed: false,
       idleTimer: null,
@@ -305,6 +314,7 @@ export class NodemailerTransport implements SmtpTransport {
       void this.#quit(session);
       return;
     }
+    session.releasedAt = performance.now();
     idle.push(session);
     this.#idle.set(session.key, idle);
     session.idleTimer = setTimeout(() => void this.#quit(session), idleTimeoutMs);

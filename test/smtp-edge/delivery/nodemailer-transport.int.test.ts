@@ -370,13 +370,16 @@ void describe('NodemailerTransport beyond the contract', () => {
       assert.equal(mx.resets, 1);
     });
 
-    void it('sends the next message without RSET after a transaction the server answered in full', async () => {
+    void it('sends the next message at once after a transaction the server answered in full, and asks with RSET after a pause', async () => {
       const mx = track(await startRemoteMx());
       const client = transport();
       for (let index = 0; index < 3; index += 1) {
         assert.equal((await client.send(target(mx.port), ENVELOPE, MESSAGE)).status, 'sent');
       }
       assert.deepEqual([mx.connections, mx.transactions, mx.resets], [1, 3, 0]);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal((await client.send(target(mx.port), ENVELOPE, MESSAGE)).status, 'sent');
+      assert.deepEqual([mx.connections, mx.transactions, mx.resets], [1, 4, 1]);
     });
 
     void it('opens a new connection for another source address or HELO name', async () => {
