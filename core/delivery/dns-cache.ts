@@ -9,7 +9,8 @@ import type { Clock, Dns, MxRecord } from '../ports.ts';
 //
 // The port carries no TTLs, so every answer is kept for the same short time, below the TTL of
 // nearly every MX and address record in use; a record changed at its source is followed within
-// that time. Only delivery uses this: DNS checks of users' domains always ask afresh.
+// that time. Only delivery uses this: DNS checks of users' domains always ask afresh. Callers
+// share the answers, so they must not change them.
 
 /** How long an answer is kept. */
 export const DNS_CACHE_MS = 30_000;

@@ -1,6 +1,7 @@
 // Reads that the messages of one batch share (their server, its organization, domains and IP
-// pools), made once per batch instead of once per message. A batch lives for milliseconds, so
-// what it remembers is as fresh as reading again; nothing is kept beyond it.
+// pools), made once per batch instead of once per message. A batch lasts as long as its messages
+// take (tens of milliseconds, with signing and writes), so what it remembers is as fresh as a
+// change made while the batch runs could hope for; nothing is kept beyond it.
 
 export class BatchMemo {
   readonly #reads = new Map<string, Promise<unknown>>();

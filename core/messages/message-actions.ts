@@ -108,7 +108,8 @@ async function apply(
   const next = message.attempt + 1;
   const job =
     message.status === 'SoftFail'
-      ? // Postal's "retry now": the waiting retry made due at once, through the same holds.
+      ? // Postal's "retry now": the waiting retry made due at once, through the same holds. Both
+        // name the same attempt; whichever runs first takes it and the other finds it taken.
         processJob(message.id, next, { firstAttempt: next })
       : processJob(message.id, next, {
           manual: true,

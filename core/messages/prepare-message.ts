@@ -1,6 +1,6 @@
 import { signMessageOffThread } from '../dkim/dkim-signer.ts';
 import { dkimSelector } from '../domains/dns-records.ts';
-import { parseHeaderBlock } from '../mail/header-block.ts';
+import type { RawHeader } from '../mail/header-block.ts';
 import { sendingDomain, type ProcessState } from './process-state.ts';
 
 // The message as it leaves: the stored raw message with `X-Postal-MsgID` and a DKIM signature in
@@ -15,13 +15,17 @@ export interface PreparedMessage {
   needsSmtputf8: boolean;
 }
 
-export async function prepareMessage(state: ProcessState, raw: Uint8Array): Promise<PreparedMessage> {
+/** `headers` are the raw message's, as parseHeaderBlock read them. */
+export async function prepareMessage(
+  state: ProcessState,
+  raw: Uint8Array,
+  headers: readonly RawHeader[],
+): Promise<PreparedMessage> {
   const { ctx, message } = state;
   const key = preparedKey(message.id);
   const needsSmtputf8 = hasEightBitHeaders(raw) || /[^\x00-\x7f]/.test(message.rcpt_to + message.mail_from);
   const existing = await ctx.blobs.get(key);
   if (existing && existing !== 'not-modified') return { key, needsSmtputf8 };
-  const headers = parseHeaderBlock(raw);
   const withId = headers.some((header) => header.name === 'x-postal-msgid')
     ? raw
     : Buffer.concat([Buffer.from(`X-Postal-MsgID: ${message.token}\r\n`), raw]);

@@ -1,4 +1,3 @@
-import type { AppContext } from '../context.ts';
 import type { Row } from '../db/schema.ts';
 import { messageIdOfReturnPath } from '../delivery/return-path.ts';
 import { DEVELOPMENT_MODE_REASON, holdForJob, holdIfSuspended } from './holds.ts';
@@ -50,7 +49,7 @@ async function finish(
 
 async function linkBounce(state: ProcessState): Promise<ProcessOutcome> {
   const { ctx, message } = state;
-  const original = await originalOf(ctx, message);
+  const original = await originalOf(state);
   if (!original) {
     const reason = 'This bounce could not be linked to a message sent from this server';
     await finish(state, 'HardFail', reason);
@@ -73,15 +72,11 @@ async function linkBounce(state: ProcessState): Promise<ProcessOutcome> {
   return { outcome: 'processed', reason: `linked to message ${original.id}` };
 }
 
-async function originalOf(ctx: AppContext, bounce: Row<'messages'>): Promise<Row<'messages'> | undefined> {
+async function originalOf(state: ProcessState): Promise<Row<'messages'> | undefined> {
+  const { ctx, message: bounce, server } = state;
   const local = bounce.rcpt_to.slice(0, bounce.rcpt_to.lastIndexOf('@'));
-  const server = await ctx.db
-    .selectFrom('servers')
-    .select('token')
-    .where('id', '=', bounce.server_id)
-    .executeTakeFirst();
   const named = await messageIdOfReturnPath(ctx.keys, local);
-  if (named && named.serverToken === server?.token) {
+  if (named && named.serverToken === server.token) {
     const found = await ctx.db
       .selectFrom('messages')
       .selectAll()

@@ -1,3 +1,4 @@
+import type { Db } from '../db/database.ts';
 import { DeliveryJob, deliveryQueueName } from '../delivery/delivery-job.ts';
 import { returnPathAddress, returnPathDomain } from '../delivery/return-path.ts';
 import { chooseSource } from '../delivery/source-address.ts';
@@ -21,7 +22,7 @@ export const MAX_ATTEMPTS = 18;
 
 type Step = (state: ProcessState) => Promise<ProcessOutcome | null>;
 
-/** What the holds after signing see, and what the delivery job is made of. */
+/** The prepared message, and what the delivery job needs of the original. */
 interface Prepared extends PreparedMessage {
   /** The From addresses, for the IP pool rules. */
   from: readonly string[];
@@ -94,36 +95,10 @@ async function hold(state: ProcessState, reason: string, countLive = false): Pro
 
 async function failIfTooManyAttempts(state: ProcessState): Promise<ProcessOutcome | null> {
   if (state.job.attempt - state.job.firstAttempt < MAX_ATTEMPTS) return null;
-  const { ctx, message, job } = state;
-  const reason = `Maximum number of delivery attempts (${MAX_ATTEMPTS}) has been reached`;
-  const now = ctx.clock.now();
-  const failed = await ctx.db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('messages')
-      .set({ status: 'HardFail', attempt: job.attempt })
-      .where('id', '=', message.id)
-      .where('attempt', '=', job.attempt - 1)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return false;
-    await addDelivery(trx, message, { status: 'HardFail', details: reason, attempt: job.attempt }, now);
-    await addSuppression(
-      trx,
-      ctx.clock,
-      message.server_id,
-      message.rcpt_to,
-      'too many soft fails',
-      'automatic',
-    );
-    return true;
-  });
-  if (failed)
-    await emitMessageEvent(
-      ctx,
-      message,
-      { status: 'HardFail', details: reason, attempt: job.attempt },
-      state.memo,
-    );
-  return { outcome: failed ? 'failed' : 'skipped', reason };
+  const { ctx, message } = state;
+  return fail(state, `Maximum number of delivery attempts (${MAX_ATTEMPTS}) has been reached`, (trx) =>
+    addSuppression(trx, ctx.clock, message.server_id, message.rcpt_to, 'too many soft fails', 'automatic'),
+  );
 }
 
 async function holdIfCredentialHolds(state: ProcessState): Promise<ProcessOutcome | null> {
@@ -173,14 +148,21 @@ async function holdIfDevelopmentMode(state: ProcessState): Promise<ProcessOutcom
   return hold(state, DEVELOPMENT_MODE_REASON, state.job.attempt === 1);
 }
 
-async function fail(state: ProcessState, reason: string): Promise<ProcessOutcome> {
+/** Ends this attempt with a HardFail, and whatever `alsoIn` writes in the same transaction. */
+async function fail(
+  state: ProcessState,
+  reason: string,
+  alsoIn?: (trx: Db) => Promise<unknown>,
+): Promise<ProcessOutcome> {
   const { ctx, message, job } = state;
   const failed = await ctx.db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('messages')
       .set({ status: 'HardFail', attempt: job.attempt, held: 0 })
       .where('id', '=', message.id)
-      .where('attempt', '=', job.attempt - 1)
+      // Waiting for this attempt, or holding it for an earlier run of this job that died.
+      .where('attempt', 'in', [job.attempt - 1, job.attempt])
+      .where('status', '!=', 'HardFail')
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) return false;
     await addDelivery(
@@ -189,6 +171,7 @@ async function fail(state: ProcessState, reason: string): Promise<ProcessOutcome
       { status: 'HardFail', details: reason, attempt: job.attempt },
       ctx.clock.now(),
     );
+    await alsoIn?.(trx);
     return true;
   });
   if (failed)
@@ -209,8 +192,8 @@ async function prepare(state: ProcessState): Promise<Prepared | ProcessOutcome> 
   const { ctx, message } = state;
   const raw = message.raw_key === null ? null : await ctx.blobs.get(message.raw_key);
   if (!raw || raw === 'not-modified') return fail(state, 'The raw message is no longer available');
-  const prepared = await prepareMessage(state, raw.body);
-  return { ...prepared, from: senderHeadersOf(parseHeaderBlock(raw.body)).from };
+  const headers = parseHeaderBlock(raw.body);
+  return { ...(await prepareMessage(state, raw.body, headers)), from: senderHeadersOf(headers).from };
 }
 
 /**

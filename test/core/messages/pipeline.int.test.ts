@@ -134,6 +134,22 @@ for (const dialect of DIALECTS) {
       assert.equal((await message(id)).status, 'Sent');
     });
 
+    it('fails an attempt an earlier run claimed when the raw message has gone since', async () => {
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id);
+      await ingestAccepted(t.ctx, envelope);
+      await processJobs(t.ctx);
+      const id = envelope.recipients[0]!.messageId;
+      assert.equal((await processMessage(t.ctx, processJob(id, 1))).outcome, 'queued');
+      await deliveryJobs(t.ctx);
+      await t.ctx.blobs.delete(envelope.rawKey);
+      assert.deepEqual(await processMessage(t.ctx, processJob(id, 1)), {
+        outcome: 'failed',
+        reason: 'The raw message is no longer available',
+      });
+      assert.equal((await message(id)).status, 'HardFail');
+      assert.equal((await processMessage(t.ctx, processJob(id, 1))).outcome, 'skipped', 'once');
+    });
+
     it("records a soft fail once and schedules the retry through the process stage on Postal's schedule", async () => {
       const envelope = await acceptOutgoing(t.ctx, fixture.server.id);
       await ingestAccepted(t.ctx, envelope);
