@@ -38,21 +38,16 @@ export async function recordResult(
     ctx.logger.warn('result for a message that no longer exists', { messageId: result.messageId });
     return { recorded: false, retryAt: null };
   }
+  const delivery = {
+    status: result.status,
+    details: result.details,
+    output: result.output,
+    secure: result.secure,
+    attempt: result.attempt,
+    durationMs: result.durationMs,
+  };
   const recorded = await ctx.db.transaction().execute(async (trx) => {
-    const inserted = await addDelivery(
-      trx,
-      message,
-      {
-        status: result.status,
-        details: result.details,
-        output: result.output,
-        secure: result.secure,
-        attempt: result.attempt,
-        logId: result.logId,
-        durationMs: result.durationMs,
-      },
-      result.finishedAt,
-    );
+    const inserted = await addDelivery(trx, message, { ...delivery, logId: result.logId }, result.finishedAt);
     if (!inserted) return false;
     await trx
       .updateTable('messages')
@@ -97,20 +92,7 @@ export async function recordResult(
       },
     );
   }
-  await emitMessageEvent(
-    ctx,
-    message,
-    {
-      status: result.status,
-      details: result.details,
-      output: result.output,
-      secure: result.secure,
-      attempt: result.attempt,
-      timestamp: result.finishedAt,
-      durationMs: result.durationMs,
-    },
-    memo,
-  );
+  await emitMessageEvent(ctx, message, { ...delivery, timestamp: result.finishedAt }, memo);
   return { recorded, retryAt };
 }
 
