@@ -28,7 +28,7 @@ import { acceptMessage } from '../core/messages/accept-message.ts';
 import { functions } from '../lambdas/topology.ts';
 import { startDeliveryWorker } from '../smtp-edge/delivery/delivery-worker.ts';
 import { NodemailerTransport } from '../smtp-edge/delivery/nodemailer-transport.ts';
-import { sampleMessage } from '../test/core/messages/pipeline-helpers.ts';
+import { apiSender, sampleMessage } from '../test/core/messages/pipeline-helpers.ts';
 import { createServerFixture } from '../test/helpers/server-fixture.ts';
 import { createTestContext } from '../test/helpers/test-context.ts';
 import { SINK_DOMAIN, startSink } from './outbound/end-to-end.ts';
@@ -55,17 +55,7 @@ const fixture = await createServerFixture(t.ctx);
 await t.ctx.db.updateTable('servers').set({ mode: 'Live' }).where('id', '=', fixture.server.id).execute();
 const queue = t.ctx.queue as DatabaseQueue;
 const sink = await startSink();
-const domain = await t.ctx.db
-  .selectFrom('domains')
-  .select('id')
-  .where('server_id', '=', fixture.server.id)
-  .executeTakeFirstOrThrow();
-const credential = await t.ctx.db
-  .selectFrom('credentials')
-  .select('id')
-  .where('server_id', '=', fixture.server.id)
-  .where('type', '=', 'API')
-  .executeTakeFirstOrThrow();
+const sender = await apiSender(t.ctx, fixture.server.id);
 const sample = sampleMessage('app@example.com', `user@${SINK_DOMAIN}`);
 // About 5 KB, as bench/outbound's messages.
 const raw = Buffer.concat([sample.subarray(0, -2), Buffer.from(`${'x'.repeat(5000)}\r\n`)]);
@@ -149,8 +139,8 @@ await measure('accept', async () => {
           recipients: [
             { address: `user@${SINK_DOMAIN}`, kind: 'outgoing', serverId: fixture.server.id, routeId: null },
           ],
-          credential: { serverId: fixture.server.id, credentialId: credential.id },
-          senderDomainId: domain.id,
+          credential: { serverId: fixture.server.id, credentialId: sender.credentialId },
+          senderDomainId: sender.domainId,
           tls: true,
           clientIp: '127.0.0.1',
           bounce: false,

@@ -72,6 +72,21 @@ for (const dialect of DIALECTS) {
       t.ctx.db.selectFrom('deliveries').selectAll().where('message_id', '=', id).orderBy('id').execute();
     const webhookJobs = () => drain(t.ctx, 'webhooks', (body) => WebhookJob.parse(body));
 
+    /** Mail from someone@remote.test to `name`@example.com, through an Accept route: accepted and ingested. */
+    async function routedMessage(server: ServerFixture, name: string): Promise<number> {
+      const routeId = await acceptingRoute(server, name);
+      const envelope = await acceptIncoming(
+        t.ctx,
+        server.server.id,
+        { address: `${name}@example.com`, kind: 'incoming', routeId },
+        dsn('From: someone@remote.test'),
+        'someone@remote.test',
+      );
+      await ingestAccepted(t.ctx, envelope);
+      await processJobs(t.ctx);
+      return envelope.recipients[0]!.messageId;
+    }
+
     /** An Accept route for `name`@example.com; its id. */
     async function acceptingRoute(server: ServerFixture, name: string): Promise<number> {
       const view = await createRoute(
@@ -183,17 +198,7 @@ for (const dialect of DIALECTS) {
     it('holds incoming mail of a Development-mode server, telling MessageHeld; a release takes it to its route', async () => {
       const dev = await createServerFixture(t.ctx, { permalink: 'devin', mode: 'Development' });
       await addWebhook(t.ctx, dev, 'held', ['MessageHeld']);
-      const routeId = await acceptingRoute(dev, 'support');
-      const envelope = await acceptIncoming(
-        t.ctx,
-        dev.server.id,
-        { address: 'support@example.com', kind: 'incoming', routeId },
-        dsn('From: someone@remote.test'),
-        'someone@remote.test',
-      );
-      await ingestAccepted(t.ctx, envelope);
-      await processJobs(t.ctx);
-      const id = envelope.recipients[0]!.messageId;
+      const id = await routedMessage(dev, 'support');
       assert.deepEqual(await processMessage(t.ctx, processJob(id, 1)), {
         outcome: 'held',
         reason: 'Server is in development mode.',
@@ -212,23 +217,13 @@ for (const dialect of DIALECTS) {
     });
 
     it('holds incoming mail of a suspended server', async () => {
-      const routeId = await acceptingRoute(fixture, 'sales');
       await t.ctx.db
         .updateTable('servers')
         .set({ suspended_at: clock.now() })
         .where('id', '=', fixture.server.id)
         .execute();
       try {
-        const envelope = await acceptIncoming(
-          t.ctx,
-          fixture.server.id,
-          { address: 'sales@example.com', kind: 'incoming', routeId },
-          dsn('From: someone@remote.test'),
-          'someone@remote.test',
-        );
-        await ingestAccepted(t.ctx, envelope);
-        await processJobs(t.ctx);
-        const outcome = await processMessage(t.ctx, processJob(envelope.recipients[0]!.messageId, 1));
+        const outcome = await processMessage(t.ctx, processJob(await routedMessage(fixture, 'sales'), 1));
         assert.equal(outcome.outcome, 'held');
         assert.match(outcome.reason, /^Mail server has been suspended/);
       } finally {

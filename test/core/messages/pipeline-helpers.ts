@@ -24,14 +24,34 @@ export const sampleMessage = (from = 'app@example.com', to = 'someone@remote.tes
 
 /**
  * Accepts a message as the send API does: raw blob, pointers and envelope made durable, with the
- * server's API credential (unless another is given) and its domain example.com authorizing From.
+ * server's API credential and its domain example.com authorizing From.
  */
 export async function acceptOutgoing(
   ctx: AppContext,
   serverId: number,
-  options: { to?: string[]; credentialId?: number; raw?: Buffer } = {},
+  options: { to?: string[]; raw?: Buffer } = {},
 ): Promise<AcceptedMessage> {
   const to = options.to ?? ['someone@remote.test'];
+  const sender = await apiSender(ctx, serverId);
+  return acceptAndTake(ctx, {
+    raw: options.raw ?? sampleMessage('app@example.com', to.join(', ')),
+    via: 'api',
+    mailFrom: 'app@example.com',
+    recipients: to.map((address) => ({ address, kind: 'outgoing' as const, serverId, routeId: null })),
+    credential: { serverId, credentialId: sender.credentialId },
+    senderDomainId: sender.domainId,
+    tls: true,
+    clientIp: '203.0.113.5',
+    bounce: false,
+    tag: null,
+  });
+}
+
+/** A server fixture's API credential and its domain example.com, as the send API would use them. */
+export async function apiSender(
+  ctx: AppContext,
+  serverId: number,
+): Promise<{ credentialId: number; domainId: number }> {
   const domain = await ctx.db
     .selectFrom('domains')
     .select('id')
@@ -44,18 +64,7 @@ export async function acceptOutgoing(
     .where('server_id', '=', serverId)
     .where('type', '=', 'API')
     .executeTakeFirstOrThrow();
-  return acceptAndTake(ctx, {
-    raw: options.raw ?? sampleMessage('app@example.com', to.join(', ')),
-    via: 'api',
-    mailFrom: 'app@example.com',
-    recipients: to.map((address) => ({ address, kind: 'outgoing' as const, serverId, routeId: null })),
-    credential: { serverId, credentialId: options.credentialId ?? credential.id },
-    senderDomainId: domain.id,
-    tls: true,
-    clientIp: '203.0.113.5',
-    bounce: false,
-    tag: null,
-  });
+  return { credentialId: credential.id, domainId: domain.id };
 }
 
 /** Accepts mail arriving over SMTP for one recipient of a server (a route's, or a return path). */

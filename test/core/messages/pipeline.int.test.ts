@@ -15,6 +15,7 @@ import { ManualClock } from '../../fakes/manual-clock.ts';
 import {
   acceptIncoming,
   acceptOutgoing,
+  apiSender,
   deliveryJobs,
   processJobs,
   result,
@@ -335,15 +336,22 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('gives up after 18 attempts with a hard fail and a suppression', async () => {
-      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { to: ['slow@remote.test'] });
+    /** A message to `to` that has soft-failed 18 attempts, its next job not yet run. */
+    async function afterEighteenSoftFails(to: string): Promise<number> {
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { to: [to] });
       await ingestAccepted(t.ctx, envelope);
+      await processJobs(t.ctx);
       const id = envelope.recipients[0]!.messageId;
       await t.ctx.db
         .updateTable('messages')
         .set({ attempt: 18, status: 'SoftFail' })
         .where('id', '=', id)
         .execute();
+      return id;
+    }
+
+    it('gives up after 18 attempts with a hard fail and a suppression', async () => {
+      const id = await afterEighteenSoftFails('slow@remote.test');
       const outcome = await processMessage(t.ctx, processJob(id, 19));
       assert.equal(outcome.outcome, 'failed');
       assert.equal((await message(id)).status, 'HardFail');
@@ -356,15 +364,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("starts a new run of 18 attempts on Postal's schedule when a person sends a failed message again", async () => {
-      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { to: ['patient@remote.test'] });
-      await ingestAccepted(t.ctx, envelope);
-      await processJobs(t.ctx);
-      const id = envelope.recipients[0]!.messageId;
-      await t.ctx.db
-        .updateTable('messages')
-        .set({ attempt: 18, status: 'SoftFail' })
-        .where('id', '=', id)
-        .execute();
+      const id = await afterEighteenSoftFails('patient@remote.test');
       assert.equal((await processMessage(t.ctx, processJob(id, 19))).outcome, 'failed');
       await actOnMessage(t.ctx, fixture.scope, id, 'retry');
       const [resend] = await processJobs(t.ctx);
@@ -457,18 +457,13 @@ for (const dialect of DIALECTS) {
         .where('type', '=', 'API')
         .executeTakeFirst();
       assert.equal(Number(holding.numUpdatedRows), 1);
-      const credential = await t.ctx.db
-        .selectFrom('credentials')
-        .select('id')
-        .where('server_id', '=', fixture.server.id)
-        .where('type', '=', 'API')
-        .executeTakeFirstOrThrow();
-      const envelope = await acceptOutgoing(t.ctx, fixture.server.id, { credentialId: credential.id });
+      const { credentialId } = await apiSender(t.ctx, fixture.server.id);
+      const envelope = await acceptOutgoing(t.ctx, fixture.server.id);
       await ingestAccepted(t.ctx, envelope);
       const used = await t.ctx.db
         .selectFrom('credentials')
         .select('last_used_at')
-        .where('id', '=', credential.id)
+        .where('id', '=', credentialId)
         .executeTakeFirstOrThrow();
       assert.equal(used.last_used_at, envelope.acceptedAt, 'ingest notes when the credential was used');
       assert.match(
@@ -491,7 +486,7 @@ for (const dialect of DIALECTS) {
         .set({ suspended_at: null })
         .where('id', '=', fixture.server.id)
         .execute();
-      await t.ctx.db.updateTable('credentials').set({ hold: 0 }).where('id', '=', credential.id).execute();
+      await t.ctx.db.updateTable('credentials').set({ hold: 0 }).where('id', '=', credentialId).execute();
     });
 
     it('releases held mail in bulk by filter, and cancels holds that expire', async () => {
