@@ -41,8 +41,10 @@ export interface FunctionsProps {
  *   esbuild reports warnings and errors only.
  * - Each function logs to its own log group, whose events are kept for one month; the group outlives
  *   the stack (CloudFormation's default), so logs of a deleted stack can still be read until they expire.
- * - The environment holds `POSTERN_SHAPE=aws` and the URL of every queue of the topology
- *   (see `queueUrlVariable`), and each function may send to every queue.
+ * - The environment holds `POSTERN_SHAPE=aws`, `POSTERN_ALLOW_PRIVATE_TARGETS=false` (webhook and
+ *   endpoint URLs may not name the VPC, the instance metadata service or other internal
+ *   addresses: the local default allows them, for test receivers on localhost) and the URL of
+ *   every queue of the topology (see `queueUrlVariable`), and each function may send to every queue.
  * - A queue trigger reads its queue with the topology's batch size and reports failed records one by
  *   one (`ReportBatchItemFailures`), so one bad message does not send its batch back; reading also
  *   grants changing a message's visibility, which is how retries are scheduled.
@@ -85,7 +87,12 @@ export class Functions extends Construct {
         memorySize: spec.memoryMb,
         timeout: Duration.seconds(spec.timeoutSeconds),
         logGroup,
-        environment: { POSTERN_SHAPE: 'aws', NODE_OPTIONS: '--enable-source-maps', ...queueUrls },
+        environment: {
+          POSTERN_SHAPE: 'aws',
+          POSTERN_ALLOW_PRIVATE_TARGETS: 'false',
+          NODE_OPTIONS: '--enable-source-maps',
+          ...queueUrls,
+        },
         bundling: {
           format: OutputFormat.ESM,
           target: 'node24',

@@ -40,6 +40,7 @@ void describe('PosternStack with the fixture topology', () => {
         Environment: {
           Variables: {
             POSTERN_SHAPE: 'aws',
+            POSTERN_ALLOW_PRIVATE_TARGETS: 'false',
             NODE_OPTIONS: '--enable-source-maps',
             POSTERN_QUEUE_URL_INGEST: { Ref: logicalIdOf(stack.queues.byName.get('ingest')!.queue) },
             POSTERN_QUEUE_URL_DELIVER_MAIN: {

@@ -80,6 +80,11 @@ export const assertTopologyInTemplate = (stack: PosternStack, topology: Topology
     assert.equal(properties.Handler, 'index.handler', spec.name);
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     assert.equal(variables.POSTERN_SHAPE, 'aws', spec.name);
+    assert.equal(
+      variables.POSTERN_ALLOW_PRIVATE_TARGETS,
+      'false',
+      `${spec.name} may not reach internal addresses`,
+    );
 
     const roleId = logicalIdOf(fn.role!);
     const allowed = allowedPairs(template, roleId);
