@@ -103,8 +103,10 @@ async function measure(stage: Stage, work: () => Promise<void>): Promise<void> {
   );
 }
 
+// Counting a queue is a statement over all its rows: looked at every 5 ms, it took about 4 % of
+// the stages' main thread (0.3 ms a count on a slow machine); every 50 ms, a tenth of that.
 const settle = async (done: () => Promise<boolean>) => {
-  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 50));
 };
 const waiting = async (name: string) => {
   const depth = await queue.depth(name);

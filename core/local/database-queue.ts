@@ -190,9 +190,12 @@ export class DatabaseQueue implements Queue {
       visibilityTimeoutSeconds,
       MAX_VISIBILITY_SECONDS,
     );
+    const id = rowIdOf(receiptHandle);
+    if (id === null) throw new ReceiptHandleInvalidError(queue);
     const result = await this.#db
       .updateTable('queue_messages')
       .set({ visible_at: this.#clock.now() + seconds * 1000 })
+      .where('id', '=', id)
       .where('queue', '=', queue)
       .where('receipt_handle', '=', receiptHandle)
       .executeTakeFirst();
@@ -205,21 +208,28 @@ export class DatabaseQueue implements Queue {
   }
 
   async #deleteAll(items: { queue: string; receiptHandle: string }[]): Promise<void> {
-    const byQueue = new Map<string, string[]>();
+    const byQueue = new Map<string, { id: number; handle: string }[]>();
     for (const { queue, receiptHandle } of items) {
+      // A handle that names no row deletes nothing, as one whose message is gone.
+      const id = rowIdOf(receiptHandle);
+      if (id === null) continue;
       const handles = byQueue.get(queue) ?? [];
-      handles.push(receiptHandle);
+      handles.push({ id, handle: receiptHandle });
       byQueue.set(queue, handles);
     }
     const statements = [...byQueue].flatMap(([queue, handles]) =>
       chunk(handles, ROWS_PER_STATEMENT).map((part) => ({ queue, handles: part })),
     );
+    if (statements.length === 0) return;
+    // Each handle names its own row, so a row is deleted only through the handle of its latest
+    // receive, whichever other handles share the statement.
     await this.#db.transaction().execute(async (trx) => {
       for (const { queue, handles } of statements) {
         await trx.executeQuery(
           CompiledQuery.raw(
-            `delete from queue_messages where queue = ? and receipt_handle in (${placeholders(handles.length)})`,
-            [queue, ...handles],
+            `delete from queue_messages where id in (${placeholders(handles.length)}) and queue = ? ` +
+              `and receipt_handle in (${placeholders(handles.length)})`,
+            [...handles.map((entry) => entry.id), queue, ...handles.map((entry) => entry.handle)],
           ),
         );
       }
@@ -355,6 +365,17 @@ export class DatabaseQueue implements Queue {
     // committed send look failed (and so be sent again).
     for (const listener of this.#listeners) queueMicrotask(() => listener(queue));
   }
+}
+
+/**
+ * The row a receipt handle names: a claim writes `<random part>.<row id>` (see #claim), so the
+ * row is found by its primary key and the whole handle then checked on it. Null for a handle
+ * this queue never gave out.
+ */
+function rowIdOf(receiptHandle: string): number | null {
+  const digits = receiptHandle.slice(receiptHandle.lastIndexOf('.') + 1);
+  const id = Number(digits);
+  return /^[1-9][0-9]*$/.test(digits) && Number.isSafeInteger(id) ? id : null;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -3,12 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { migrateToLatest } from '../../../core/db/migrate.ts';
 import { queueReceiptIndex } from '../../../core/db/migrations/002-queue-receipt-index.ts';
+import { queueHandleNamesRow } from '../../../core/db/migrations/003-queue-handle-names-row.ts';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../helpers/databases.ts';
 
-/** The index the database would use for a queue message found by queue and receipt handle. */
+/** The index the database would use for queue messages found as the queue deletes them (database-queue.ts). */
 async function indexForReceiptLookup(database: TestDatabase): Promise<string> {
   const { db, dialect } = database.handle;
-  const query = `delete from queue_messages where queue = 'ingest' and receipt_handle in ('handle-7', 'handle-9')`;
+  const query =
+    `delete from queue_messages where id in (7, 9) and queue = 'ingest' ` +
+    `and receipt_handle in ('handle.7', 'handle.9')`;
   if (dialect === 'sqlite') {
     const rows = (await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(db)).rows;
     return rows.map((row) => row.detail).join('; ');
@@ -29,7 +32,7 @@ for (const dialect of DIALECTS) {
         body: '{}',
         visible_at: n,
         receive_count: 1,
-        receipt_handle: `handle-${n}`,
+        receipt_handle: `handle.${n}`,
         sent_at: n,
       }));
       await database.handle.db.insertInto('queue_messages').values(rows).execute();
@@ -42,14 +45,38 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await migrateToLatest(db, dialect)).applied, []);
     });
 
-    it('finds a queue message by queue and receipt handle through their own index', async () => {
-      assert.match(await indexForReceiptLookup(database), /queue_messages_queue_receipt_handle_index/);
+    it('finds a queue message by the row id its receipt handle names, through the primary key', async () => {
+      assert.match(
+        await indexForReceiptLookup(database),
+        dialect === 'sqlite' ? /INTEGER PRIMARY KEY/ : /PRIMARY/,
+      );
     });
 
     it('can run the queue index steps again, as after a crash between them', async () => {
       const { db } = database.handle;
-      for (const step of queueReceiptIndex) await step.up(db as unknown as Kysely<unknown>, dialect);
-      assert.match(await indexForReceiptLookup(database), /queue_messages_queue_receipt_handle_index/);
+      for (const step of [...queueReceiptIndex, ...queueHandleNamesRow]) {
+        await step.up(db as unknown as Kysely<unknown>, dialect);
+      }
+      const indexes =
+        dialect === 'sqlite'
+          ? await sql<{
+              name: string;
+            }>`select name from sqlite_master where type = 'index' and tbl_name = 'queue_messages'`.execute(
+              db,
+            )
+          : await sql<{
+              name: string;
+            }>`select index_name as name from information_schema.statistics where table_schema = database() and table_name = 'queue_messages'`.execute(
+              db,
+            );
+      assert.ok(
+        !indexes.rows.some((row) => row.name.includes('receipt_handle')),
+        'no index on receipt handles is left',
+      );
+      assert.match(
+        await indexForReceiptLookup(database),
+        dialect === 'sqlite' ? /INTEGER PRIMARY KEY/ : /PRIMARY/,
+      );
     });
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DatabaseQueue } from '../../../core/local/database-queue.ts';
+import { DatabaseQueue, ReceiptHandleInvalidError } from '../../../core/local/database-queue.ts';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { ManualClock } from '../../fakes/manual-clock.ts';
 import { contractQueues, queueContract } from '../ports/queue.contract.ts';
@@ -57,6 +57,34 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await queue.receive('jobs', { max: 1 }), []);
         await new Promise((resolve) => setImmediate(resolve));
         assert.deepEqual(heard, ['jobs-dlq']);
+        await database.handle.db.deleteFrom('queue_messages').execute();
+      });
+
+      void it('deletes a row only through its own handle, whatever row id another handle is made to name', async () => {
+        const queue = make();
+        await queue.sendBatch('jobs', ['a', 'b']);
+        // Two receives, so that the handles' random parts differ (one claim's handles share one).
+        const [first] = await queue.receive('jobs', { max: 1 });
+        const [second] = await queue.receive('jobs', { max: 1 });
+        assert.ok(first && second);
+        const prefix = first.receiptHandle.slice(0, first.receiptHandle.lastIndexOf('.') + 1);
+        // The first handle's random part with the second row's id, and handles that name no row.
+        for (const forged of [`${prefix}${second.id}`, `${prefix}x`, 'no-dot', `${prefix}0`]) {
+          await queue.delete('jobs', forged);
+          await assert.rejects(queue.changeVisibility('jobs', forged, 0), ReceiptHandleInvalidError);
+        }
+        assert.equal((await queue.depth('jobs')).inFlight, 2, 'both messages are still in flight');
+        // Handles of two queues deleted in one group commit each remove their own row.
+        await queue.send('other', 'c');
+        const [third] = await queue.receive('other', { max: 1 });
+        assert.ok(third);
+        await Promise.all([
+          queue.delete('jobs', first.receiptHandle),
+          queue.delete('other', third.receiptHandle),
+          queue.delete('other', second.receiptHandle),
+        ]);
+        assert.deepEqual(await queue.depth('jobs'), { visible: 0, inFlight: 1, delayed: 0 });
+        assert.deepEqual(await queue.depth('other'), { visible: 0, inFlight: 0, delayed: 0 });
         await database.handle.db.deleteFrom('queue_messages').execute();
       });
 
