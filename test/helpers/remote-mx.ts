@@ -25,6 +25,8 @@ export interface RemoteMx {
     remoteAddress: string;
     /** When the 250 was said (epoch ms). */
     acceptedAt: number;
+    /** When the connection it came through was opened (epoch ms). */
+    connectedAt: number;
   }[];
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export interface RemoteMxOptions {
 export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<RemoteMx> {
   const sockets = new Set<Socket>();
   const closed = new Set<string>();
+  const connectedAt = new Map<string, number>();
   const remote: RemoteMx = {
     port: 0,
     connections: 0,
@@ -69,6 +72,10 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
       if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
         callback(null, { user: auth.username });
       } else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
+    },
+    onConnect(session, callback) {
+      connectedAt.set(session.id, Date.now());
+      callback();
     },
     onClose(session) {
       closed.add(session.id);
@@ -101,7 +108,10 @@ export async function startRemoteMx(options: RemoteMxOptions = {}): Promise<Remo
         remote.pending += 1;
         setTimeout(() => {
           remote.pending -= 1;
-          if (!closed.has(session.id)) remote.messages.push({ ...message, acceptedAt: Date.now() });
+          if (!closed.has(session.id)) {
+            const opened = connectedAt.get(session.id) ?? Date.now();
+            remote.messages.push({ ...message, acceptedAt: Date.now(), connectedAt: opened });
+          }
           callback(null, 'queued as REMOTE1');
         }, options.dataDelayMs ?? 0);
       });
