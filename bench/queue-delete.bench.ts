@@ -1,27 +1,35 @@
-// Deleting queue messages by receipt handle with a backlog on the queue: the schema's index on
-// (queue, receipt_handle) against the handle-only index it replaced (migration 002), on SQLite,
-// same rows, same run. Run: node bench/queue-delete.bench.ts
+// The queue's writes with a backlog on the queue, on SQLite, under the three ways the schema has
+// found a message by its receipt handle, same rows, same run: by the row id the handle names
+// (migration 003, now), through an index on (queue, receipt_handle) (migration 002), and through
+// an index on the handle alone (001). Sends and claims keep every index on the table up to date,
+// so they are measured beside the deletes. Run: node bench/queue-delete.bench.ts
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { openDatabase } from '../core/db/database.ts';
 import { migrateToLatest } from '../core/db/migrate.ts';
+import { deleteByHandles } from '../core/local/database-queue.ts';
 
 const BACKLOG = 20_000;
-const DELETES = 200;
+const ROUNDS = 200;
+const CLAIM = 10;
+
+const schemas = {
+  'row id (now)': null,
+  'queue + handle index (002)': ['queue', 'receipt_handle'],
+  'handle index (001)': ['receipt_handle'],
+} as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'postern-bench-queue-'));
 try {
   const rows = [];
-  for (const schema of ['queue + handle (now)', 'handle only (before)']) {
+  for (const [schema, indexed] of Object.entries(schemas)) {
     const database = await openDatabase(`sqlite:${join(dir, `${rows.length}.db`)}`);
-    await migrateToLatest(database.db, database.dialect);
-    if (schema.startsWith('handle only')) {
-      await sql`drop index queue_messages_queue_receipt_handle_index`.execute(database.db);
-      await sql`create index queue_messages_receipt_handle_index on queue_messages (receipt_handle)`.execute(
-        database.db,
-      );
+    const { db } = database;
+    await migrateToLatest(db, database.dialect);
+    if (indexed) {
+      await sql.raw(`create index bench_receipt_index on queue_messages (${indexed.join(', ')})`).execute(db);
     }
     for (let at = 0; at < BACKLOG; at += 500) {
       const values = Array.from({ length: 500 }, (_, n) => ({
@@ -29,29 +37,60 @@ try {
         body: '{}',
         visible_at: at + n,
         receive_count: 1,
-        receipt_handle: `handle-${at + n}`,
+        receipt_handle: `handle.${at + n + 1}`,
         sent_at: 0,
       }));
-      await database.db.insertInto('queue_messages').values(values).execute();
+      await db.insertInto('queue_messages').values(values).execute();
     }
     const row: Record<string, string | number> = { schema };
-    // One handle, as a lone delete; several, as the group-committed deletes of a batch.
-    for (const handles of [1, 2, 10]) {
+    const timed = async (name: string, work: (round: number) => Promise<unknown>) => {
       const start = performance.now();
-      for (let n = 0; n < DELETES; n += 1) {
-        const batch = Array.from({ length: handles }, (_, k) => `handle-${(n * 13 + k * 7919) % BACKLOG}`);
-        await database.db
-          .deleteFrom('queue_messages')
-          .where('queue', '=', 'ingest')
-          .where('receipt_handle', 'in', batch)
-          .execute();
-      }
-      row[`ms per delete of ${handles}`] = Number(((performance.now() - start) / DELETES).toFixed(3));
+      for (let round = 0; round < ROUNDS; round += 1) await work(round);
+      row[name] = Number(((performance.now() - start) / ROUNDS).toFixed(3));
+    };
+    await timed('ms per send of 10', () =>
+      db
+        .insertInto('queue_messages')
+        .values(
+          Array.from({ length: 10 }, () => ({
+            queue: 'process',
+            body: '{"messageId":1}',
+            visible_at: 0,
+            receive_count: 0,
+            receipt_handle: null,
+            sent_at: 0,
+          })),
+        )
+        .execute(),
+    );
+    // A claim as database-queue.ts makes one: a new handle and visibility for each row taken.
+    await timed(`ms per claim of ${CLAIM}`, (round) =>
+      sql
+        .raw(
+          `update queue_messages set receipt_handle = 'claim${round}.' || id, visible_at = ${BACKLOG + round} ` +
+            `where id in (select id from queue_messages where queue = 'process' and visible_at = 0 limit ${CLAIM})`,
+        )
+        .execute(db),
+    );
+    // One handle, as a lone delete; several, as the group-committed deletes of a batch. The
+    // indexed schemas deleted by queue and handle; now the queue's own statement.
+    for (const handles of [1, 10]) {
+      await timed(`ms per delete of ${handles}`, (round) => {
+        const ids = Array.from({ length: handles }, (_, k) => ((round * 13 + k * 7919) % BACKLOG) + 1);
+        const handlesOf = ids.map((id) => `handle.${id}`);
+        return indexed
+          ? db
+              .deleteFrom('queue_messages')
+              .where('queue', '=', 'ingest')
+              .where('receipt_handle', 'in', handlesOf)
+              .execute()
+          : db.executeQuery(CompiledQuery.raw(deleteByHandles(handles), [...ids, 'ingest', ...handlesOf]));
+      });
     }
     rows.push(row);
     await database.destroy();
   }
-  console.log(`Deletes by receipt handle with ${BACKLOG.toLocaleString('en')} messages on the queue, SQLite`);
+  console.log(`Queue writes with ${BACKLOG.toLocaleString('en')} messages on the queue, SQLite`);
   console.table(rows);
 } finally {
   rmSync(dir, { recursive: true, force: true });

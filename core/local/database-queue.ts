@@ -226,11 +226,11 @@ export class DatabaseQueue implements Queue {
     await this.#db.transaction().execute(async (trx) => {
       for (const { queue, handles } of statements) {
         await trx.executeQuery(
-          CompiledQuery.raw(
-            `delete from queue_messages where id in (${placeholders(handles.length)}) and queue = ? ` +
-              `and receipt_handle in (${placeholders(handles.length)})`,
-            [...handles.map((entry) => entry.id), queue, ...handles.map((entry) => entry.handle)],
-          ),
+          CompiledQuery.raw(deleteByHandles(handles.length), [
+            ...handles.map((entry) => entry.id),
+            queue,
+            ...handles.map((entry) => entry.handle),
+          ]),
         );
       }
     });
@@ -365,6 +365,19 @@ export class DatabaseQueue implements Queue {
     // committed send look failed (and so be sent again).
     for (const listener of this.#listeners) queueMicrotask(() => listener(queue));
   }
+}
+
+/**
+ * Deletes the rows of `count` handles: their ids, then the queue, then the handles. The unary
+ * plus keeps the queue out of the choice of index: SQLite's planner, which has no statistics,
+ * otherwise walks the queue's whole backlog through its (queue, visible_at) index once there are
+ * more than a few ids (a delete of 10 took 3.3 ms with 20,000 messages queued, 0.29 ms by key).
+ */
+export function deleteByHandles(count: number): string {
+  return (
+    `delete from queue_messages where id in (${placeholders(count)}) and +queue = ? ` +
+    `and receipt_handle in (${placeholders(count)})`
+  );
 }
 
 /**

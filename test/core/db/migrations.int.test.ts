@@ -4,14 +4,16 @@ import { sql, type Kysely } from 'kysely';
 import { migrateToLatest } from '../../../core/db/migrate.ts';
 import { queueReceiptIndex } from '../../../core/db/migrations/002-queue-receipt-index.ts';
 import { queueHandleNamesRow } from '../../../core/db/migrations/003-queue-handle-names-row.ts';
+import { deleteByHandles } from '../../../core/local/database-queue.ts';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../helpers/databases.ts';
 
-/** The index the database would use for queue messages found as the queue deletes them (database-queue.ts). */
+/** The index the database would use for the queue's delete of a batch's messages (database-queue.ts). */
 async function indexForReceiptLookup(database: TestDatabase): Promise<string> {
   const { db, dialect } = database.handle;
-  const query =
-    `delete from queue_messages where id in (7, 9) and queue = 'ingest' ` +
-    `and receipt_handle in ('handle.7', 'handle.9')`;
+  const ids = Array.from({ length: 10 }, (_, n) => 7 + n * 13);
+  // The queue's own statement, with its parameters written in for EXPLAIN.
+  const values = [...ids, `'ingest'`, ...ids.map((id) => `'handle.${id}'`)];
+  const query = deleteByHandles(ids.length).replace(/\?/g, () => String(values.shift()));
   if (dialect === 'sqlite') {
     const rows = (await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(db)).rows;
     return rows.map((row) => row.detail).join('; ');
