@@ -7,7 +7,10 @@ import { createOrganization } from '../../core/organizations/organizations.ts';
 import { createServer } from '../../core/servers/servers.ts';
 import { createWebhook } from '../../core/webhooks/webhooks.ts';
 import type { CreateWebhookInput } from '../../core/webhooks/webhook-schemas.ts';
+import type { SqlDialect } from '../../core/db/sql-dialect.ts';
+import { ManualClock } from '../fakes/manual-clock.ts';
 import { testAdmin } from './actors.ts';
+import { createTestContext, type TestContext } from './test-context.ts';
 
 export interface ServerFixture {
   scope: ServerScope;
@@ -49,6 +52,15 @@ export async function createServerFixture(
   const api = await createCredential(ctx, scope, { type: 'API', name: 'api', hold: false });
   const smtp = await createCredential(ctx, scope, { type: 'SMTP', name: 'smtp', hold: false });
   return { scope, server: scope.server, apiKey: api.key ?? '', smtpKey: smtp.key ?? '', reload: load };
+}
+
+/** A test context whose time moves only when the test says, with a server fixture in it. */
+export async function serverOnManualClock(
+  dialect: SqlDialect,
+): Promise<{ t: TestContext; clock: ManualClock; fixture: ServerFixture }> {
+  const clock = new ManualClock();
+  const t = await createTestContext(dialect, { clock });
+  return { t, clock, fixture: await createServerFixture(t.ctx) };
 }
 
 /** A webhook of the server, enabled for all events unless `events` lists some. */

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { recheckDomains } from '../../../core/domains/dns-recheck.ts';
 import { WebhookJob } from '../../../core/webhooks/webhook-job.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
-import { createTestContext, type TestContext } from '../../helpers/test-context.ts';
-import { createServerFixture, type ServerFixture } from '../../helpers/server-fixture.ts';
-import { ManualClock } from '../../fakes/manual-clock.ts';
+import type { TestContext } from '../../helpers/test-context.ts';
+import { serverOnManualClock, type ServerFixture } from '../../helpers/server-fixture.ts';
+import type { ManualClock } from '../../fakes/manual-clock.ts';
 import { drain } from '../messages/pipeline-helpers.ts';
 
 const HOUR = 3_600_000;
@@ -17,9 +17,7 @@ for (const dialect of DIALECTS) {
     let fixture: ServerFixture;
 
     before(async () => {
-      clock = new ManualClock();
-      t = await createTestContext(dialect, { clock });
-      fixture = await createServerFixture(t.ctx);
+      ({ t, clock, fixture } = await serverOnManualClock(dialect));
       await t.ctx.db
         .insertInto('webhooks')
         .values({

@@ -13,9 +13,14 @@ import { WebhookJob } from '../../../core/webhooks/webhook-job.ts';
 import { dkimPublicKey } from '../../../core/domains/dkim-key.ts';
 import { characterStrings, dkimRecordValue, dkimSelector } from '../../../core/domains/dns-records.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
-import { createTestContext, type TestContext } from '../../helpers/test-context.ts';
-import { addWebhook, createServerFixture, type ServerFixture } from '../../helpers/server-fixture.ts';
-import { ManualClock } from '../../fakes/manual-clock.ts';
+import type { TestContext } from '../../helpers/test-context.ts';
+import {
+  addWebhook,
+  createServerFixture,
+  serverOnManualClock,
+  type ServerFixture,
+} from '../../helpers/server-fixture.ts';
+import type { ManualClock } from '../../fakes/manual-clock.ts';
 import {
   acceptIncoming,
   acceptOutgoing,
@@ -54,9 +59,7 @@ for (const dialect of DIALECTS) {
     let fixture: ServerFixture;
 
     before(async () => {
-      clock = new ManualClock();
-      t = await createTestContext(dialect, { clock });
-      fixture = await createServerFixture(t.ctx);
+      ({ t, clock, fixture } = await serverOnManualClock(dialect));
       await addWebhook(t.ctx, fixture, 'everything');
     });
     after(() => t.close());

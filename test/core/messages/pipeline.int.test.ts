@@ -9,9 +9,13 @@ import { expireHolds } from '../../../core/messages/hold-expiry.ts';
 import { preparedKey } from '../../../core/messages/prepare-message.ts';
 import { acceptedPointerKey } from '../../../core/messages/accept-message.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
-import { createTestContext, type TestContext } from '../../helpers/test-context.ts';
-import { createServerFixture, type ServerFixture } from '../../helpers/server-fixture.ts';
-import { ManualClock } from '../../fakes/manual-clock.ts';
+import type { TestContext } from '../../helpers/test-context.ts';
+import {
+  createServerFixture,
+  serverOnManualClock,
+  type ServerFixture,
+} from '../../helpers/server-fixture.ts';
+import type { ManualClock } from '../../fakes/manual-clock.ts';
 import {
   acceptIncoming,
   acceptOutgoing,
@@ -31,9 +35,7 @@ for (const dialect of DIALECTS) {
     let fixture: ServerFixture;
 
     before(async () => {
-      clock = new ManualClock();
-      t = await createTestContext(dialect, { clock });
-      fixture = await createServerFixture(t.ctx);
+      ({ t, clock, fixture } = await serverOnManualClock(dialect));
     });
     after(() => t.close());
     beforeEach(async () => {

@@ -4,9 +4,9 @@ import { notifySendLimits } from '../../../core/servers/send-limit-notifications
 import { incrementLiveStats } from '../../../core/stats/message-stats.ts';
 import { WebhookJob } from '../../../core/webhooks/webhook-job.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
-import { createTestContext, type TestContext } from '../../helpers/test-context.ts';
-import { addWebhook, createServerFixture, type ServerFixture } from '../../helpers/server-fixture.ts';
-import { ManualClock } from '../../fakes/manual-clock.ts';
+import type { TestContext } from '../../helpers/test-context.ts';
+import { addWebhook, serverOnManualClock, type ServerFixture } from '../../helpers/server-fixture.ts';
+import type { ManualClock } from '../../fakes/manual-clock.ts';
 import { drain } from '../messages/pipeline-helpers.ts';
 
 // Postal's every-minute task (reference/postal.md §3.1): SendLimitApproaching and
@@ -22,9 +22,7 @@ for (const dialect of DIALECTS) {
     let fixture: ServerFixture;
 
     before(async () => {
-      clock = new ManualClock();
-      t = await createTestContext(dialect, { clock });
-      fixture = await createServerFixture(t.ctx);
+      ({ t, clock, fixture } = await serverOnManualClock(dialect));
       await addWebhook(t.ctx, fixture, 'all');
       await addWebhook(t.ctx, fixture, 'listed', ['MessageSent', 'MessageHeld', 'MessageDeliveryFailed']);
       await t.ctx.db
