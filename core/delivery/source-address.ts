@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { Row } from '../db/schema.ts';
 import { choosePool } from '../ip-pools/choose-pool.ts';
-import { BatchMemo } from '../messages/batch-memo.ts';
+import type { BatchMemo } from '../messages/batch-memo.ts';
 
 // Which IP pool a message leaves from, and which of the pool's addresses: Postal's rules
 // (server rules, then organization rules), else the server's pool, else the organization's
@@ -22,9 +22,8 @@ export async function chooseSource(
   server: Row<'servers'>,
   message: { from: readonly string[]; rcptTo: string },
   fallbackHostname: string,
-  options: { random?: () => number; memo?: BatchMemo } = {},
+  memo: BatchMemo,
 ): Promise<SourceChoice | null> {
-  const { random = Math.random, memo = new BatchMemo() } = options;
   const rules = await memo.get(`ip-pool-rules:${server.id}`, () =>
     db
       .selectFrom('ip_pool_rules')
@@ -59,7 +58,7 @@ export async function chooseSource(
     return { name: row.name, addresses };
   });
   if (!pool) return null;
-  const address = pickWeighted(pool.addresses, random);
+  const address = pickWeighted(pool.addresses, Math.random);
   if (!address) return { pool: pool.name, ipv4: null, ipv6: null, hostname: fallbackHostname };
   const bound = (ip: string | null) => (ip && !UNBOUND.has(ip) ? ip : null);
   return {

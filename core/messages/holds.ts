@@ -57,8 +57,14 @@ export async function holdIfSuspended(state: ProcessState): Promise<ProcessOutco
   return holdForJob(state, 'Mail server has been suspended. No e-mails can be processed at present.');
 }
 
-/** Postal's reason for holding the mail of a server in Development mode. */
-export const DEVELOPMENT_MODE_REASON = 'Server is in development mode.';
+/** Postal's hold of every message of a server in Development mode; a manual job goes through. */
+export async function holdIfDevelopmentMode(
+  state: ProcessState,
+  options: { countLive?: (trx: AppContext['db']) => Promise<void> } = {},
+): Promise<ProcessOutcome | null> {
+  if (state.server.mode !== 'Development' || state.job.manual) return null;
+  return holdForJob(state, 'Server is in development mode.', options);
+}
 
 /** Ends a hold without sending: HoldCancelled, with the reason. False when it was not held any more. */
 export async function cancelHold(

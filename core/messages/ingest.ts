@@ -3,7 +3,7 @@ import type { NewRow } from '../db/schema.ts';
 import { headerValues, parseHeaderBlock } from '../mail/header-block.ts';
 import { storedMessageId, storedSubject } from './raw-headers.ts';
 import { acceptedPointerKey } from './accept-message.ts';
-import { incrementStats } from '../stats/message-stats.ts';
+import { hourBucket, incrementStats } from '../stats/message-stats.ts';
 import type { AcceptedMessage } from './accepted-message.ts';
 import { PROCESS_QUEUE, processJob } from './process-job.ts';
 
@@ -12,8 +12,6 @@ import { PROCESS_QUEUE, processJob } from './process-job.ts';
 // inserts nothing and counts nothing; the process jobs are sent again, and the process stage
 // ignores a job for an attempt already handled. A batch of envelopes is written in one
 // transaction, its counters and credentials updated once.
-
-const HOUR = 3_600_000;
 
 export async function ingestAccepted(
   ctx: AppContext,
@@ -49,7 +47,7 @@ export async function ingestAcceptedBatch(
       // Rows of one envelope are inserted together or not at all, so `count` is all or nothing.
       if (count === 0) continue;
       const outgoing = rows.filter((row) => row.scope === 'outgoing').length;
-      const bucket = `${envelope.serverId}:${Math.floor(envelope.acceptedAt / HOUR)}`;
+      const bucket = `${envelope.serverId}:${hourBucket(envelope.acceptedAt)}`;
       const counted = stats.get(bucket) ?? {
         serverId: envelope.serverId,
         at: envelope.acceptedAt,

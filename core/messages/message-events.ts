@@ -60,18 +60,19 @@ export async function emitMessageEvent(
   );
 }
 
-export async function emitBounceEvent(ctx: AppContext, originalId: number, bounceId: number): Promise<void> {
-  const [original, bounce] = await Promise.all(
-    [originalId, bounceId].map((id) =>
-      ctx.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst(),
-    ),
-  );
-  if (!original || !bounce) return;
+/** MessageBounced for `original`, from the rows the bounce stage already holds. */
+export async function emitBounceEvent(
+  ctx: AppContext,
+  original: Row<'messages'>,
+  bounce: Row<'messages'>,
+  memo?: BatchMemo,
+): Promise<void> {
   await queueWebhookEvent(
     ctx,
     original.server_id,
     'MessageBounced',
     bouncedPayload(original, bounce),
     eventUuid(`${original.id}:bounce:${bounce.id}`),
+    memo,
   );
 }

@@ -1,6 +1,6 @@
 import type { Row } from '../db/schema.ts';
 import { messageIdOfReturnPath } from '../delivery/return-path.ts';
-import { DEVELOPMENT_MODE_REASON, holdForJob, holdIfSuspended } from './holds.ts';
+import { holdForJob, holdIfDevelopmentMode, holdIfSuspended } from './holds.ts';
 import { addDelivery } from './message-deliveries.ts';
 import { emitBounceEvent, emitMessageEvent } from './message-events.ts';
 import { staleManualJob, type ProcessOutcome, type ProcessState } from './process-state.ts';
@@ -20,8 +20,7 @@ export async function processIncoming(state: ProcessState): Promise<ProcessOutco
   if (suspended) return suspended;
   if (message.bounce === 1) return linkBounce(state);
   // Bounces are linked first, as Postal does: the original learns of its bounce in any mode.
-  if (state.server.mode === 'Development' && !job.manual) return holdForJob(state, DEVELOPMENT_MODE_REASON);
-  return followRoute(state);
+  return (await holdIfDevelopmentMode(state)) ?? followRoute(state);
 }
 
 /** Settles the message for this attempt; a HardFail is told to webhooks (MessageDeliveryFailed). */
@@ -68,7 +67,7 @@ async function linkBounce(state: ProcessState): Promise<ProcessOutcome> {
     );
     await trx.updateTable('messages').set({ status: 'Bounced' }).where('id', '=', original.id).execute();
   });
-  await emitBounceEvent(ctx, original.id, message.id);
+  await emitBounceEvent(ctx, original, message, state.memo);
   return { outcome: 'processed', reason: `linked to message ${original.id}` };
 }
 

@@ -6,7 +6,7 @@ import { parseHeaderBlock } from '../mail/header-block.ts';
 import { senderHeadersOf } from './raw-headers.ts';
 import { incrementLiveStats, liveCount } from '../stats/message-stats.ts';
 import { activeSuppression, addSuppression } from '../suppressions/suppressions.ts';
-import { DEVELOPMENT_MODE_REASON, holdForJob, holdIfSuspended } from './holds.ts';
+import { holdForJob, holdIfDevelopmentMode, holdIfSuspended } from './holds.ts';
 import { addDelivery } from './message-deliveries.ts';
 import { emitMessageEvent } from './message-events.ts';
 import { sendingDomain, staleManualJob } from './process-state.ts';
@@ -42,7 +42,7 @@ export async function processOutgoing(state: ProcessState): Promise<ProcessOutco
   // mode has been processed in full, and a release sends it as it was held.
   const prepared = await prepare(state);
   if ('outcome' in prepared) return prepared;
-  const late = await firstOutcome(state, [holdIfSendLimitReached, holdIfDevelopmentMode]);
+  const late = await firstOutcome(state, [holdIfSendLimitReached, holdInDevelopmentMode]);
   return late ?? handToDelivery(state, prepared);
 }
 
@@ -85,12 +85,17 @@ async function skipIfHandled({ job, message, server }: ProcessState): Promise<Pr
 }
 
 async function hold(state: ProcessState, reason: string, countLive = false): Promise<ProcessOutcome> {
+  return holdForJob(state, reason, sendLimitCount(state, countLive));
+}
+
+/** A hold's options that count the message toward the send limit, when `countLive`. */
+function sendLimitCount(state: ProcessState, countLive: boolean) {
   const { ctx, message } = state;
-  return holdForJob(state, reason, {
+  return {
     countLive: countLive
-      ? (trx) => incrementLiveStats(trx, ctx.dialect, message.server_id, 'outgoing', ctx.clock.now())
+      ? (trx: Db) => incrementLiveStats(trx, ctx.dialect, message.server_id, 'outgoing', ctx.clock.now())
       : undefined,
-  });
+  };
 }
 
 async function failIfTooManyAttempts(state: ProcessState): Promise<ProcessOutcome | null> {
@@ -143,9 +148,8 @@ async function holdIfSendLimitReached(state: ProcessState): Promise<ProcessOutco
   return null;
 }
 
-async function holdIfDevelopmentMode(state: ProcessState): Promise<ProcessOutcome | null> {
-  if (state.server.mode !== 'Development' || state.job.manual) return null;
-  return hold(state, DEVELOPMENT_MODE_REASON, state.job.attempt === 1);
+async function holdInDevelopmentMode(state: ProcessState): Promise<ProcessOutcome | null> {
+  return holdIfDevelopmentMode(state, sendLimitCount(state, state.job.attempt === 1));
 }
 
 /** Ends this attempt with a HardFail, and whatever `alsoIn` writes in the same transaction. */
@@ -208,7 +212,7 @@ async function handToDelivery(state: ProcessState, prepared: Prepared): Promise<
     server,
     { from: prepared.from, rcptTo: message.rcpt_to },
     ctx.installation.hostname,
-    { memo: state.memo },
+    state.memo,
   )) ?? { pool: 'default', ipv4: null, ipv6: null, hostname: ctx.installation.hostname };
   const mailFrom = message.bounce === 1 ? '' : await envelopeSender(state);
   const now = ctx.clock.now();

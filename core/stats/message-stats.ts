@@ -11,6 +11,9 @@ export type StatColumn = 'incoming' | 'outgoing' | 'spam' | 'bounces' | 'held';
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
+/** The start of the hour `at` falls in: the time of its stats_hourly row. */
+export const hourBucket = (at: number): number => Math.floor(at / HOUR) * HOUR;
+
 export async function incrementStats(
   trx: Db,
   dialect: SqlDialect,
@@ -24,7 +27,7 @@ export async function incrementStats(
   ][];
   if (entries.length === 0) return;
   for (const [table, bucket] of [
-    ['stats_hourly', Math.floor(at / HOUR) * HOUR],
+    ['stats_hourly', hourBucket(at)],
     ['stats_daily', Math.floor(at / DAY) * DAY],
   ] as const) {
     const values = {
