@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dropMysqlDatabase } from '../../core/db/database.ts';
+import { queueDepths, total } from '../../test/helpers/queue-metrics.ts';
 import type { Diagnostics } from './diagnostics-preload.ts';
 
 // The platform under test, as `node bin/postern.ts start` in a process of its own (so its RSS
@@ -50,8 +51,8 @@ export interface Platform {
   memory(): { rss: number; peak: number };
   /** User plus system CPU time so far, in seconds. */
   cpuSeconds(): number;
-  /** Queue depths from /metrics (visible + in flight + delayed), by queue. */
-  queueDepths(): Promise<Record<string, number>>;
+  /** Queue depths from /metrics, by queue and state. */
+  queueDepths(): ReturnType<typeof queueDepths>;
   /** With `diagnose`: the first call opens the window, the second closes it and returns its figures. */
   diagnosticsWindow(): Promise<Diagnostics | null>;
   /** SIGTERM, then wait for the exit (the CPU profile is written then). Returns the peak RSS. */
@@ -149,17 +150,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     serverPath: (path = '') => `${SERVER_PATH}${path}`,
     memory: () => memoryOf(pid),
     cpuSeconds: () => cpuSecondsOf(pid),
-    async queueDepths() {
-      const text = await (await fetch(`${httpUrl}/metrics`)).text();
-      const depths: Record<string, number> = {};
-      for (const match of text.matchAll(
-        /^postern_queue_messages\{queue="([^"]+)",state="[^"]+"\} (\d+)$/gm,
-      )) {
-        const queue = match[1] ?? '';
-        depths[queue] = (depths[queue] ?? 0) + Number(match[2]);
-      }
-      return depths;
-    },
+    queueDepths: () => queueDepths(httpUrl),
     async diagnosticsWindow() {
       if (!options.diagnose || !alive) return null;
       child.kill('SIGUSR2');
@@ -266,10 +257,10 @@ export async function waitForQueuesEmpty(platform: Platform, timeoutMs: number):
   const start = performance.now();
   while (performance.now() - start < timeoutMs) {
     const depths = await platform.queueDepths();
-    const total = Object.entries(depths)
+    const waiting = Object.entries(depths)
       .filter(([queue]) => !queue.endsWith('-dlq'))
-      .reduce((sum, [, count]) => sum + count, 0);
-    if (total === 0) return (performance.now() - start) / 1000;
+      .reduce((sum, [, states]) => sum + total(states), 0);
+    if (waiting === 0) return (performance.now() - start) / 1000;
     await sleep(250);
   }
   return null;

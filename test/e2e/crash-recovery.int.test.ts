@@ -8,6 +8,7 @@ import { DIALECTS, freshDatabaseUrl } from '../helpers/databases.ts';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { startRemoteMx, type RemoteMx } from '../helpers/remote-mx.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { queueDepths } from '../helpers/queue-metrics.ts';
 import { freePort, startPlatformProcess, type PlatformProcess } from '../helpers/platform-process.ts';
 
 // Nothing accepted is lost (ARCHITECTURE principles 2 and 3): the platform runs as its own
@@ -152,15 +153,8 @@ for (const dialect of DIALECTS) {
       // and not yet done (ingest, process), or a message the remote has taken in whole and not yet
       // answered (a delivery). Waves are sent until the stage is caught busy.
       remoteOptions.dataDelayMs = 150;
-      const metrics = `http://127.0.0.1:${env.POSTERN_HTTP_PORT}/metrics`;
-      const inHand = async (queue: string) => {
-        const text = await (await fetch(metrics, { headers: { connection: 'close' } })).text();
-        const line = new RegExp(
-          `^postern_queue_messages\\{queue="${queue}",state="inFlight"\\} (\\d+)$`,
-          'm',
-        );
-        return Number(line.exec(text)?.[1] ?? 0) > 0;
-      };
+      const inHand = async (queue: string) =>
+        ((await queueDepths(`http://127.0.0.1:${env.POSTERN_HTTP_PORT}`))[queue]?.inFlight ?? 0) > 0;
       const stages: [string, () => Promise<boolean>][] = [
         ['ingest', () => inHand('ingest')],
         ['process', () => inHand('process')],

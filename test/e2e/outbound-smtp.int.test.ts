@@ -9,6 +9,7 @@ import { logIn, startTestRuntime, type TestRuntime } from '../helpers/local-runt
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.ts';
 import { startRemoteMx, type RemoteMx } from '../helpers/remote-mx.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { queueDepths, total } from '../helpers/queue-metrics.ts';
 import { startReceiver, type Receiver } from '../helpers/webhook-fixtures.ts';
 import { ManualClock } from '../fakes/manual-clock.ts';
 import { verifyDkim } from '../core/dkim/mailauth-verify.ts';
@@ -95,15 +96,29 @@ for (const dialect of DIALECTS) {
 
       // Each wait spans more than one poll of the queues (1 s when idle), so an early retry shows.
       const pollsPass = () => new Promise((resolve) => setTimeout(resolve, 1500));
+      // Time jumps only once an attempt's webhook is delivered and every job but the retry is
+      // done: minutes passing at once would outlast the visibility timeout of a job still in
+      // hand, and its queue would rightly hand it out again (a second MessageDelayed).
+      const settledAfter = (webhooks: number) =>
+        eventually(async () => {
+          if (receiver.requests.length < webhooks) return undefined;
+          const depths = await queueDepths(t.baseUrl);
+          const busy = Object.entries(depths).some(
+            ([queue, states]) => queue !== 'process' && !queue.endsWith('-dlq') && total(states) > 0,
+          );
+          return busy ? undefined : true;
+        });
       const afterFirst = await statusAfter(1);
       assert.equal(afterFirst.status, 'SoftFail');
       assert.equal(mx.transactions, 1);
+      await settledAfter(1);
       clock.advance(5 * MINUTE - 1000);
       await pollsPass();
       assert.equal(mx.transactions, 1, 'not retried before 5 minutes');
       clock.advance(1000);
       assert.equal((await statusAfter(2)).status, 'SoftFail');
       assert.equal(mx.transactions, 2);
+      await settledAfter(2);
       clock.advance(6.5 * MINUTE - 1000);
       await pollsPass();
       assert.equal(mx.transactions, 2, 'not retried before 6.5 minutes more');
