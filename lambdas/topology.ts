@@ -53,7 +53,8 @@ export const queues: readonly QueueSpec[] = [
 
 /**
  * The queue of each IP pool's delivery worker at the edge. Pools are declared by the deployment,
- * so these queues are made per pool rather than listed above. A delivery attempt takes a few
+ * so these queues are made per pool rather than listed above. The worker sends to its own queue
+ * too: a job it defers goes back as a new, delayed message. A delivery attempt takes a few
  * SMTP round trips; the worker keeps a job invisible for as long as a slow remote may take.
  */
 export const deliveryQueueSpec = (pool: string): QueueSpec => ({

@@ -53,6 +53,20 @@ import { DestinationLimiter, SlotWaitAborted, type SlotOutcome } from './destina
 // write can. A failure before any SMTP traffic hands the claim back (lease set to
 // zero) so the next receive can go ahead at once. Claims are small and never deleted by the
 // worker (a late duplicate must still find them); they expire after CLAIM_RETENTION_DAYS.
+//
+// Sharing the jobs in hand between destinations. A queue hands out jobs in its own order, so a
+// burst to one destination arrives as a run of jobs. Each destination has a line of jobs waiting
+// for one of its slots; twice its limit is a full line (the next round). Beyond that:
+//
+//   - A destination that is rate limiting us (its limit halved and not yet grown back) gets no
+//     more: the job goes back to the queue, delayed by deferSeconds, as a new message, so waiting
+//     does not spend the receives that send a job to the dead-letter queue.
+//   - Any other destination is taking mail as fast as its slots allow: the job joins the line,
+//     and the worker receives nothing more until that line is back under full (or for at most
+//     the poll interval), rather than hand a burst's tail back to the queue.
+//   - No destination holds more than half of the jobs in hand (from receipt to the end of the
+//     attempt; recording the result does not count): beyond that its jobs are put back as above,
+//     so one slow destination leaves the other half to everyone else.
 
 export interface DeliveryWorkerOptions {
   queue: Queue;
@@ -67,7 +81,11 @@ export interface DeliveryWorkerOptions {
   relays?: readonly SmtpRelay[];
   /** POSTERN_DELIVERY_PORT: the port MX hosts are reached on; 25. */
   deliveryPort?: number;
-  /** Jobs held at once (waiting for a destination slot or being sent); 10. */
+  /**
+   * Jobs held at once, from receipt to deletion: claiming, waiting for a destination slot,
+   * sending, recording. Most of a job's time in hand is spent waiting on durable writes, not on
+   * the remote, so this is well above any destination's connection limit. 100.
+   */
   concurrency?: number;
   /** Visibility timeout asked for on receive, renewed while a job runs; also the claim lease. 300 s. */
   visibilityTimeoutSeconds?: number;
@@ -82,8 +100,8 @@ export interface DeliveryWorkerOptions {
   /** Random numbers for the MX shuffle; Math.random by default. */
   random?: () => number;
   /**
-   * A destination holds at most twice its limit of jobs in hand (one round sending, one waiting);
-   * a job beyond that is put back on the queue for this long, so other destinations get the room. 60 s.
+   * How long a job is put back for when its destination may not take it now (see "Sharing the
+   * jobs in hand" above). At most 900 s, as SQS. 60 s.
    */
   deferSeconds?: number;
   /** Addresses tried per attempt at most, over all MX hosts; 10. */
@@ -96,10 +114,13 @@ export interface DeliveryWorker {
   stop(): Promise<void>;
 }
 
+/** The longest delay SQS gives a message sent to a queue. */
+const MAX_DELAY_SECONDS = 900;
+
 const defaults = {
   relays: [] as readonly SmtpRelay[],
   deliveryPort: 25,
-  concurrency: 10,
+  concurrency: 100,
   visibilityTimeoutSeconds: 300,
   pollIntervalMs: 1_000,
   allowPrivateTargets: false,
@@ -116,7 +137,7 @@ const Settings = z
     visibilityTimeoutSeconds: z.number().int().min(3).max(43_200),
     pollIntervalMs: z.number().int().positive(),
     allowPrivateTargets: z.boolean(),
-    deferSeconds: z.number().int().min(0).max(43_200),
+    deferSeconds: z.number().int().min(0).max(MAX_DELAY_SECONDS),
     maxAddressesPerAttempt: z.number().int().positive(),
   })
   .strict();
@@ -188,6 +209,12 @@ interface Attempt {
   outcome: SlotOutcome;
 }
 
+/** A job's place with its destination: in line for a slot, then holding one until its attempt ends. */
+interface Place {
+  leaveLine(): void;
+  letGo(): void;
+}
+
 /** The claim this worker holds for a running attempt, renewed by the job's heartbeat. */
 interface HeldClaim {
   key: string;
@@ -207,8 +234,12 @@ class Worker implements DeliveryWorker {
   readonly #random: () => number;
   readonly #stopping = new AbortController();
   readonly #inHand = new Set<Promise<void>>();
-  /** Jobs in hand per destination: sending, or waiting for a slot. */
-  readonly #perDestination = new Map<string, number>();
+  /** Jobs per destination received and not yet given a slot (claiming, or waiting for one). */
+  readonly #lines = new Map<string, number>();
+  /** Jobs per destination received and not yet through their attempt. */
+  readonly #holding = new Map<string, number>();
+  /** Wakes the receive loop when a job leaves a line. */
+  #lineMoved: (() => void) | null = null;
   #loop: Promise<void> = Promise.resolve();
   #unsubscribe: () => void = () => {};
   #wake: (() => void) | null = null;
@@ -240,6 +271,7 @@ class Worker implements DeliveryWorker {
     this.#stopping.abort();
     this.#unsubscribe();
     this.#wakeUp();
+    this.#lineMoved?.();
     await this.#loop;
     await Promise.all([...this.#inHand]);
   }
@@ -252,6 +284,7 @@ class Worker implements DeliveryWorker {
         await Promise.race(this.#inHand);
         continue;
       }
+      await this.#whileALineIsFull(pollIntervalMs);
       let messages: QueueMessage[];
       try {
         messages = await this.#queue.receive(queueName, {
@@ -280,15 +313,7 @@ class Worker implements DeliveryWorker {
       this.#woken = false;
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.#wake = null;
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      this.#wake = finish;
-    });
+    return wakeableWait(ms, (wake) => (this.#wake = wake));
   }
 
   #wakeUp(): void {
@@ -299,7 +324,7 @@ class Worker implements DeliveryWorker {
   /** One job, from receipt to deletion. Never rejects: a job that fails comes back from the queue. */
   async #handle(message: QueueMessage): Promise<void> {
     let held: HeldClaim | null = null;
-    let destination: string | null = null;
+    let place: Place = { leaveLine: () => {}, letGo: () => {} };
     const progress = { sendStarted: false };
     const heartbeat = new Heartbeat(this.#settings.visibilityTimeoutSeconds, () =>
       this.#renew(message, held),
@@ -314,23 +339,23 @@ class Worker implements DeliveryWorker {
       }
       const { value } = job;
       log = log.child({ messageId: value.messageId, attempt: value.attempt });
-      destination = this.#destinationOf(value);
-      // Counted at once (no await in between), so a batch of jobs to one place is judged in turn.
-      const inHand = this.#perDestination.get(destination) ?? 0;
-      if (inHand >= 2 * this.limiter.limit(destination)) {
-        const deferred = destination;
-        destination = null;
-        await this.#defer(message, deferred, log);
+      const destination = this.#destinationOf(value);
+      // Judged and counted at once (no await in between), so a batch of jobs to one place is
+      // judged in turn.
+      const refusal = this.#refusal(destination);
+      if (refusal !== null) {
+        await this.#defer(message, destination, refusal, log);
         return;
       }
-      this.#perDestination.set(destination, inHand + 1);
+      place = this.#join(destination);
       const claim = await this.#claim(value, message, log);
       if (claim.kind !== 'claimed') {
         await this.#settleUnclaimed(claim, message, log);
         return;
       }
       held = claim.held;
-      const attempt = await this.#attemptWithSlot(value, destination, progress, log);
+      const attempt = await this.#attemptWithSlot(value, destination, place.leaveLine, progress, log);
+      place.letGo();
       await heartbeat.stop();
       if (attempt === null) {
         // Stopping while waiting for a slot: hand the attempt back for another worker.
@@ -345,18 +370,78 @@ class Worker implements DeliveryWorker {
       if (held && !progress.sendStarted) await this.#giveBack(held, message, log, null);
     } finally {
       await heartbeat.stop();
-      if (destination !== null) {
-        const left = (this.#perDestination.get(destination) ?? 1) - 1;
-        if (left > 0) this.#perDestination.set(destination, left);
-        else this.#perDestination.delete(destination);
-      }
+      place.letGo();
     }
   }
 
-  /** Waits for a slot to the destination, then makes the attempt; null when the worker stops first. */
+  /** Why a job to `destination` may not be taken now (see "Sharing the jobs in hand"), or null. */
+  #refusal(destination: string): string | null {
+    if ((this.#holding.get(destination) ?? 0) >= this.#halfOfHand()) {
+      return 'destination holds half of the jobs in hand; deferring this one';
+    }
+    const line = this.#lines.get(destination) ?? 0;
+    if (this.limiter.throttled(destination) && line >= this.#fullLine(destination)) {
+      return 'destination is rate limiting and has a full line of waiting jobs; deferring this one';
+    }
+    return null;
+  }
+
+  #fullLine(destination: string): number {
+    return 2 * this.limiter.limit(destination);
+  }
+
+  #halfOfHand(): number {
+    return Math.max(1, Math.floor(this.#settings.concurrency / 2));
+  }
+
+  /** Counts a job in its destination's line and holding; each way out counts it out once. */
+  #join(destination: string): Place {
+    const step = (counts: Map<string, number>, by: number) => {
+      const next = (counts.get(destination) ?? 0) + by;
+      if (next > 0) counts.set(destination, next);
+      else counts.delete(destination);
+    };
+    step(this.#lines, 1);
+    step(this.#holding, 1);
+    const leaveLine = once(() => {
+      step(this.#lines, -1);
+      this.#lineMoved?.();
+    });
+    return {
+      leaveLine,
+      letGo: once(() => {
+        leaveLine();
+        step(this.#holding, -1);
+      }),
+    };
+  }
+
+  /**
+   * Holds the receive loop while a destination that is not rate limiting us has more than a full
+   * line (a burst to it came in one receive), until a job leaves a line or `maxMs` pass.
+   */
+  async #whileALineIsFull(maxMs: number): Promise<void> {
+    const deadline = performance.now() + maxMs;
+    const overfull = () =>
+      [...this.#lines].some(
+        ([destination, line]) =>
+          line > this.#fullLine(destination) && (this.#holding.get(destination) ?? 0) < this.#halfOfHand(),
+      );
+    while (overfull() && !this.#stopping.signal.aborted) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await wakeableWait(left, (wake) => (this.#lineMoved = wake));
+    }
+  }
+
+  /**
+   * Waits for a slot to the destination, leaves the line, then makes the attempt; null when the
+   * worker stops first.
+   */
   async #attemptWithSlot(
     job: DeliveryJob,
     destination: string,
+    leaveLine: () => void,
     progress: { sendStarted: boolean },
     log: Logger,
   ): Promise<Attempt | null> {
@@ -367,6 +452,7 @@ class Worker implements DeliveryWorker {
       if (error instanceof SlotWaitAborted) return null;
       throw error;
     }
+    leaveLine();
     let outcome: SlotOutcome = 'neutral';
     try {
       const attempt = await this.#attempt(job, progress, log);
@@ -707,12 +793,24 @@ class Worker implements DeliveryWorker {
     }
   }
 
-  async #defer(message: QueueMessage, destination: string, log: Logger): Promise<void> {
-    log.info('destination has a full line of waiting jobs; deferring this one', {
-      destination,
-      seconds: this.#settings.deferSeconds,
+  /**
+   * Puts a job back as a new message, sent before this one is deleted: a crash in between leaves
+   * two copies of the job, which its attempt's claim turns into one delivery.
+   */
+  async #defer(message: QueueMessage, destination: string, reason: string, log: Logger): Promise<void> {
+    const { queueName, deferSeconds } = this.#settings;
+    log.info(reason, { destination, seconds: deferSeconds });
+    try {
+      await this.#queue.send(queueName, message.body, { delaySeconds: deferSeconds });
+    } catch (error) {
+      log.warn('could not put a deferred delivery job back; it comes back when its visibility ends', {
+        error,
+      });
+      return;
+    }
+    await this.#deleteJob(message).catch((error: unknown) => {
+      log.warn('could not delete a deferred delivery job; its claim will stop it sending twice', { error });
     });
-    await this.#setVisibility(message, this.#settings.deferSeconds, log);
   }
 
   /** The heartbeat: keeps the queue message invisible and the claim's lease running. */
@@ -882,4 +980,26 @@ export function parseSmtpRelays(urls: readonly string[]): SmtpRelay[] {
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}
+
+/** Waits `ms`, or less when the function handed to `hook` is called; the hook is cleared after. */
+function wakeableWait(ms: number, hook: (wake: (() => void) | null) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      hook(null);
+      resolve();
+    };
+    const timer = setTimeout(finish, ms);
+    hook(finish);
+  });
 }

@@ -70,6 +70,11 @@ export class AimdLimits {
     return this.#peek(key)?.inFlight ?? 0;
   }
 
+  /** Whether the destination has rate limited us and not yet earned back its initial limit. */
+  throttled(key: string): boolean {
+    return this.limit(key) < this.#settings.initial;
+  }
+
   /** Takes a slot when the destination is under its limit. */
   tryAcquire(key: string): boolean {
     const state = this.#state(key);
@@ -156,6 +161,10 @@ export class DestinationLimiter {
 
   inFlight(key: string): number {
     return this.limits.inFlight(key);
+  }
+
+  throttled(key: string): boolean {
+    return this.limits.throttled(key);
   }
 
   /** How many are waiting in line for a slot to `key`. */

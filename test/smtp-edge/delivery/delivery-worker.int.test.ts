@@ -491,23 +491,98 @@ void describe('delivery worker', () => {
     assert.ok(h.logger.has('warn', 'destination is rate limiting; halving its concurrency'));
   });
 
-  void it('defers a job when its destination already has a full line waiting', async () => {
+  const DEFERRED_THROTTLED =
+    'destination is rate limiting and has a full line of waiting jobs; deferring this one';
+  const DEFERRED_HALF = 'destination holds half of the jobs in hand; deferring this one';
+
+  /** A limiter whose destination example.com has been rate limiting: limit 1 of an initial 2. */
+  const throttledLimiter = (clock: ManualClock) => {
+    const limiter = new DestinationLimiter({ clock, settings: { initial: 2, max: 2 } });
+    limiter.limits.tryAcquire('domain:example.com');
+    limiter.limits.release('domain:example.com', 'rate_limited');
+    assert.equal(limiter.throttled('domain:example.com'), true);
+    return limiter;
+  };
+
+  void it('defers a job when a destination that rate limits us has a full line, without spending its receives', async () => {
     const mx = await remote({ dataDelayMs: 300 });
     const h = await setup(mx.port);
-    const limiter = new DestinationLimiter({ clock: h.clock, settings: { initial: 1, max: 1 } });
     for (let id = 1; id <= 3; id += 1) await h.enqueue({ messageId: id });
-    h.start({ limiter, concurrency: 3 });
-    // Two are taken (one sending, one in line); the third goes back for deferSeconds.
-    await waitFor(async () =>
-      h.logger.has('info', 'destination has a full line of waiting jobs; deferring this one'),
-    );
+    h.start({ limiter: throttledLimiter(h.clock), concurrency: 10 });
+    // Received together, all three are in line for the one slot; the line holds two, so the
+    // third goes back for deferSeconds.
+    await waitFor(async () => h.logger.has('info', DEFERRED_THROTTLED));
     await waitFor(async () => {
       const depth = await h.queue.depth(QUEUE);
-      return mx.messages.length === 2 && depth.inFlight + depth.visible === 1;
+      return mx.messages.length === 2 && depth.inFlight + depth.visible === 0;
     });
-    // The deferred one stays invisible (the clock does not move) and is not sent.
+    // Back as a new message, delayed and never received, so waiting does not bring it nearer
+    // the dead-letter queue; it stays put while the clock does not move.
+    assert.deepEqual(await h.queue.depth(QUEUE), { visible: 0, inFlight: 0, delayed: 1 });
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(mx.messages.length, 2);
+    h.clock.advance(60_000);
+    const results = await h.settle(3);
+    assert.deepEqual(results.map((result) => result.messageId).sort(), [1, 2, 3]);
+    assert.equal(mx.messages.length, 3);
+  });
+
+  void it('lets a burst to a destination that is not rate limiting wait in line, receiving more as the line moves', async () => {
+    const mx = await remote({ dataDelayMs: 100 });
+    const h = await setup(mx.port);
+    const limiter = new DestinationLimiter({ clock: h.clock, settings: { initial: 1, max: 1 } });
+    for (let id = 1; id <= 6; id += 1) await h.enqueue({ messageId: id });
+    h.start({ limiter, concurrency: 20, pollIntervalMs: 5_000 });
+    // All six came in one receive: the line (five waiting, two make it full) holds the receive
+    // loop, so a job sent now stays on the queue until the line is short again.
+    await waitFor(async () => (await h.queue.depth(QUEUE)).inFlight === 6);
+    await h.enqueue({ messageId: 7 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal((await h.queue.depth(QUEUE)).visible, 1, 'not received while the line is over full');
+    const results = await h.settle(7);
+    assert.deepEqual(
+      results.map((result) => result.messageId),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    assert.equal(h.logger.has('info', DEFERRED_THROTTLED), false);
+    assert.equal(h.logger.has('info', DEFERRED_HALF), false);
+  });
+
+  void it('defers a job when its destination holds half of the jobs in hand; recording a result does not count', async () => {
+    const mx = await remote({ dataDelayMs: 300 });
+    const h = await setup(mx.port);
+    h.start({ concurrency: 4 });
+    for (let id = 1; id <= 3; id += 1) await h.enqueue({ messageId: id });
+    // Two of four held for example.com (sending): the third goes back.
+    await waitFor(async () => h.logger.has('info', DEFERRED_HALF));
+    await h.settle(2);
+    assert.deepEqual(await h.queue.depth(QUEUE), { visible: 0, inFlight: 0, delayed: 1 });
+    h.clock.advance(60_000);
+    await h.settle(3);
+    assert.equal(mx.messages.length, 3);
+  });
+
+  void it('counts a job as held only until its attempt ends: one recording its result leaves room', async () => {
+    const mx = await remote();
+    const h = await setup(mx.port);
+    // Recording a result takes a while (its claim is written durably first).
+    const slowRecords: BlobStore = {
+      get: (key, options) => h.blobs.get(key, options),
+      delete: (key) => h.blobs.delete(key),
+      async put(key, body, options) {
+        if (String(body).includes('"state":"done"')) await new Promise((resolve) => setTimeout(resolve, 400));
+        return h.blobs.put(key, body, options);
+      },
+    };
+    h.start({ concurrency: 4, blobs: slowRecords });
+    // Each job arrives once the one before is sent and while it is still recording: three in
+    // hand at the end, but none of them holding its destination, so none is deferred.
+    for (let id = 1; id <= 3; id += 1) {
+      await h.enqueue({ messageId: id });
+      await waitFor(async () => mx.messages.length === id);
+    }
+    await h.settle(3);
+    assert.equal(h.logger.has('info', DEFERRED_HALF), false);
   });
 
   void describe('claims (one send per message and attempt)', () => {
@@ -516,7 +591,7 @@ void describe('delivery worker', () => {
       const h = await setup(mx.port);
       await h.enqueue({});
       await h.enqueue({});
-      h.start({ concurrency: 2 });
+      h.start({ concurrency: 10 });
       const results = await h.settle(1);
       assert.equal(mx.messages.length, 1);
       assert.equal(results.length, 1);
@@ -623,7 +698,7 @@ void describe('delivery worker', () => {
     const limiter = new DestinationLimiter({ clock: h.clock, settings: { initial: 1, max: 1 } });
     await h.enqueue({ messageId: 1 });
     await h.enqueue({ messageId: 2 });
-    const worker = h.start({ limiter, concurrency: 2 });
+    const worker = h.start({ limiter, concurrency: 10 });
     await waitFor(async () => limiter.waiting('domain:example.com') === 1);
     await worker.stop();
     assert.equal(mx.messages.length, 1);

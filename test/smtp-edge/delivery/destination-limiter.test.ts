@@ -49,6 +49,19 @@ void describe('AimdLimits', () => {
     assert.equal(limits.inFlight(KEY), 4);
   });
 
+  void it('calls a destination throttled from a halving until it has grown back to its initial limit', () => {
+    const clock = new ManualClock();
+    const limits = new AimdLimits(clock, { initial: 2, max: 4 });
+    assert.equal(limits.throttled(KEY), false);
+    fill(limits);
+    limits.release(KEY, 'rate_limited');
+    assert.equal(limits.throttled(KEY), true);
+    clock.advance(limiterDefaults.cooldownMs);
+    limits.release(KEY, 'success');
+    assert.equal(limits.limit(KEY), 2);
+    assert.equal(limits.throttled(KEY), false);
+  });
+
   void it('lets no more than the new limit run after a halving', () => {
     const limits = new AimdLimits(new ManualClock());
     fill(limits);
