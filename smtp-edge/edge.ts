@@ -3,7 +3,11 @@ import { SnapshotReader } from '../core/policy/snapshot-reader.ts';
 import type { BlobStore, Clock, Dns, Ids, Logger, Queue } from '../core/ports.ts';
 import { deliveryQueueName } from '../core/delivery/delivery-job.ts';
 import { NodemailerTransport } from './delivery/nodemailer-transport.ts';
-import { parseSmtpRelays, startDeliveryWorker } from './delivery/delivery-worker.ts';
+import {
+  parseSmtpRelays,
+  startDeliveryWorker,
+  type DeliveryWorkerStats,
+} from './delivery/delivery-worker.ts';
 import { AuthThrottle } from './auth-throttle.ts';
 import { createMessageAcceptor } from './message-acceptor.ts';
 import { startSmtpListener, type SmtpListener } from './smtp-listener.ts';
@@ -57,6 +61,8 @@ export interface Edge {
   ports: { smtp: number; smtps: number };
   /** Hands the edge a snapshot written in this process, so it applies at once. */
   offerSnapshot(snapshot: unknown): boolean;
+  /** Each delivery worker's jobs in hand and deferrals; none without delivery. */
+  deliveryStats(): DeliveryWorkerStats[];
   close(): Promise<void>;
 }
 
@@ -101,6 +107,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   return {
     ports: { smtp: smtp.port, smtps: smtps.port },
     offerSnapshot: (snapshot) => reader.offer(snapshot),
+    deliveryStats: () => delivery?.stats() ?? [],
     async close() {
       // Stop taking mail first; then let deliveries in flight finish.
       await Promise.all(listeners.map((listener) => listener.close()));
@@ -131,6 +138,7 @@ function startDelivery(options: EdgeOptions, delivery: EdgeDeliveryOptions, logg
     }),
   );
   return {
+    stats: () => workers.map((worker) => worker.stats()),
     async stop() {
       await Promise.all(workers.map((worker) => worker.stop()));
       await transport.close();

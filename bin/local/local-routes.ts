@@ -2,6 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Queue } from '../../core/ports.ts';
+import type { DeliveryWorkerStats } from '../../smtp-edge/delivery/delivery-worker.ts';
 import type { LocalRoute } from './http-server.ts';
 
 // Pages only the local shape serves itself: in the cloud, /health and /metrics belong to the
@@ -21,6 +22,7 @@ export interface MetricsSource {
   queue: Queue;
   queues: readonly string[];
   snapshotVersion: () => number | null;
+  delivery: () => DeliveryWorkerStats[];
   startedAt: number;
 }
 
@@ -37,6 +39,7 @@ export function metricsRoute(source: MetricsSource): LocalRoute {
         lines.push(`postern_queue_messages{queue="${name}",state="${state}"} ${count}`);
       }
     }
+    lines.push(...deliveryMetrics(source.delivery()));
     const memory = process.memoryUsage();
     lines.push(
       '# HELP postern_policy_snapshot_version Version of the policy snapshot the SMTP edge uses.',
@@ -53,6 +56,29 @@ export function metricsRoute(source: MetricsSource): LocalRoute {
     response.end(`${lines.join('\n')}\n`);
     return true;
   };
+}
+
+function deliveryMetrics(workers: readonly DeliveryWorkerStats[]): string[] {
+  const lines = [
+    '# HELP postern_delivery_jobs Delivery jobs a worker holds, and those of them still waiting for a destination slot.',
+    '# TYPE postern_delivery_jobs gauge',
+  ];
+  for (const { queue, inHand, waitingForSlot } of workers) {
+    lines.push(
+      `postern_delivery_jobs{queue="${queue}",state="inHand"} ${inHand}`,
+      `postern_delivery_jobs{queue="${queue}",state="waitingForSlot"} ${waitingForSlot}`,
+    );
+  }
+  lines.push(
+    '# HELP postern_delivery_jobs_deferred_total Delivery jobs put back on the queue for later, by reason.',
+    '# TYPE postern_delivery_jobs_deferred_total counter',
+  );
+  for (const { queue, deferred } of workers) {
+    for (const [reason, count] of Object.entries(deferred)) {
+      lines.push(`postern_delivery_jobs_deferred_total{queue="${queue}",reason="${reason}"} ${count}`);
+    }
+  }
+  return lines;
 }
 
 const contentTypes: Record<string, string> = {

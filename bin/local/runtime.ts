@@ -148,6 +148,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
           queue,
           queues: localQueueSettings(localQueueSpecsOf(config)).map((settings) => settings.name),
           snapshotVersion: () => snapshots.current()?.version ?? null,
+          delivery: () => edge.deliveryStats(),
           startedAt,
         }),
         spaRoute(join(import.meta.dirname, '..', '..', 'web', 'dist')),

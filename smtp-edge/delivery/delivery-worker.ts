@@ -108,11 +108,29 @@ export interface DeliveryWorkerOptions {
   maxAddressesPerAttempt?: number;
 }
 
+/** Why a job was deferred: its destination is rate limiting us, or holds half of the jobs in hand. */
+export type DeferralReason = 'rate_limited' | 'half_of_hand';
+
+/** What the worker holds now, and what it has deferred since it started. */
+export interface DeliveryWorkerStats {
+  queue: string;
+  inHand: number;
+  /** Jobs in hand not yet given a destination slot (claiming, or waiting for one). */
+  waitingForSlot: number;
+  deferred: Record<DeferralReason, number>;
+}
+
 export interface DeliveryWorker {
   readonly limiter: DestinationLimiter;
+  stats(): DeliveryWorkerStats;
   /** Stops receiving, puts back jobs still waiting for a slot, and waits for sends in flight. */
   stop(): Promise<void>;
 }
+
+const DEFERRAL_LOG: Record<DeferralReason, string> = {
+  rate_limited: 'destination is rate limiting and has a full line of waiting jobs; deferring this one',
+  half_of_hand: 'destination holds half of the jobs in hand; deferring this one',
+};
 
 /** The longest delay SQS gives a message sent to a queue. */
 const MAX_DELAY_SECONDS = 900;
@@ -240,6 +258,7 @@ class Worker implements DeliveryWorker {
   readonly #holding = new Map<string, number>();
   /** Wakes the receive loop when a job leaves a line. */
   #lineMoved: (() => void) | null = null;
+  readonly #deferred: Record<DeferralReason, number> = { rate_limited: 0, half_of_hand: 0 };
   #loop: Promise<void> = Promise.resolve();
   #unsubscribe: () => void = () => {};
   #wake: (() => void) | null = null;
@@ -265,6 +284,17 @@ class Worker implements DeliveryWorker {
 
   start(): void {
     this.#loop = this.#run();
+  }
+
+  stats(): DeliveryWorkerStats {
+    let waitingForSlot = 0;
+    for (const line of this.#lines.values()) waitingForSlot += line;
+    return {
+      queue: this.#settings.queueName,
+      inHand: this.#inHand.size,
+      waitingForSlot,
+      deferred: { ...this.#deferred },
+    };
   }
 
   async stop(): Promise<void> {
@@ -375,14 +405,10 @@ class Worker implements DeliveryWorker {
   }
 
   /** Why a job to `destination` may not be taken now (see "Sharing the jobs in hand"), or null. */
-  #refusal(destination: string): string | null {
-    if ((this.#holding.get(destination) ?? 0) >= this.#halfOfHand()) {
-      return 'destination holds half of the jobs in hand; deferring this one';
-    }
+  #refusal(destination: string): DeferralReason | null {
+    if ((this.#holding.get(destination) ?? 0) >= this.#halfOfHand()) return 'half_of_hand';
     const line = this.#lines.get(destination) ?? 0;
-    if (this.limiter.throttled(destination) && line >= this.#fullLine(destination)) {
-      return 'destination is rate limiting and has a full line of waiting jobs; deferring this one';
-    }
+    if (this.limiter.throttled(destination) && line >= this.#fullLine(destination)) return 'rate_limited';
     return null;
   }
 
@@ -797,9 +823,15 @@ class Worker implements DeliveryWorker {
    * Puts a job back as a new message, sent before this one is deleted: a crash in between leaves
    * two copies of the job, which its attempt's claim turns into one delivery.
    */
-  async #defer(message: QueueMessage, destination: string, reason: string, log: Logger): Promise<void> {
+  async #defer(
+    message: QueueMessage,
+    destination: string,
+    reason: DeferralReason,
+    log: Logger,
+  ): Promise<void> {
     const { queueName, deferSeconds } = this.#settings;
-    log.info(reason, { destination, seconds: deferSeconds });
+    this.#deferred[reason] += 1;
+    log.info(DEFERRAL_LOG[reason], { destination, seconds: deferSeconds });
     try {
       await this.#queue.send(queueName, message.body, { delaySeconds: deferSeconds });
     } catch (error) {

@@ -52,6 +52,11 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await health.json(), { status: 'ok' });
       const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
       assert.match(metrics, /^postern_policy_snapshot_version [1-9]\d*$/m);
+      assert.match(metrics, /^postern_delivery_jobs\{queue="deliver-default",state="inHand"\} 0$/m);
+      assert.match(
+        metrics,
+        /^postern_delivery_jobs_deferred_total\{queue="deliver-default",reason="half_of_hand"\} 0$/m,
+      );
       const me = await fetch(`${t.baseUrl}/management/v1/me`);
       assert.equal(me.status, 401);
       const missing = await fetch(`${t.baseUrl}/nothing/here`);

@@ -508,7 +508,7 @@ void describe('delivery worker', () => {
     const mx = await remote({ dataDelayMs: 300 });
     const h = await setup(mx.port);
     for (let id = 1; id <= 3; id += 1) await h.enqueue({ messageId: id });
-    h.start({ limiter: throttledLimiter(h.clock), concurrency: 10 });
+    const worker = h.start({ limiter: throttledLimiter(h.clock), concurrency: 10 });
     // Received together, all three are in line for the one slot; the line holds two, so the
     // third goes back for deferSeconds.
     await waitFor(async () => h.logger.has('info', DEFERRED_THROTTLED));
@@ -519,6 +519,7 @@ void describe('delivery worker', () => {
     // Back as a new message, delayed and never received, so waiting does not bring it nearer
     // the dead-letter queue; it stays put while the clock does not move.
     assert.deepEqual(await h.queue.depth(QUEUE), { visible: 0, inFlight: 0, delayed: 1 });
+    assert.deepEqual(worker.stats().deferred, { rate_limited: 1, half_of_hand: 0 });
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(mx.messages.length, 2);
     h.clock.advance(60_000);
@@ -532,10 +533,11 @@ void describe('delivery worker', () => {
     const h = await setup(mx.port);
     const limiter = new DestinationLimiter({ clock: h.clock, settings: { initial: 1, max: 1 } });
     for (let id = 1; id <= 6; id += 1) await h.enqueue({ messageId: id });
-    h.start({ limiter, concurrency: 20, pollIntervalMs: 5_000 });
+    const worker = h.start({ limiter, concurrency: 20, pollIntervalMs: 5_000 });
     // All six came in one receive: the line (five waiting, two make it full) holds the receive
     // loop, so a job sent now stays on the queue until the line is short again.
     await waitFor(async () => (await h.queue.depth(QUEUE)).inFlight === 6);
+    assert.ok(worker.stats().waitingForSlot >= 4, JSON.stringify(worker.stats()));
     await h.enqueue({ messageId: 7 });
     await new Promise((resolve) => setTimeout(resolve, 150));
     assert.equal((await h.queue.depth(QUEUE)).visible, 1, 'not received while the line is over full');
@@ -551,11 +553,17 @@ void describe('delivery worker', () => {
   void it('defers a job when its destination holds half of the jobs in hand; recording a result does not count', async () => {
     const mx = await remote({ dataDelayMs: 300 });
     const h = await setup(mx.port);
-    h.start({ concurrency: 4 });
+    const worker = h.start({ concurrency: 4 });
     for (let id = 1; id <= 3; id += 1) await h.enqueue({ messageId: id });
     // Two of four held for example.com (sending): the third goes back.
     await waitFor(async () => h.logger.has('info', DEFERRED_HALF));
     await h.settle(2);
+    assert.deepEqual(worker.stats(), {
+      queue: QUEUE,
+      inHand: 0,
+      waitingForSlot: 0,
+      deferred: { rate_limited: 0, half_of_hand: 1 },
+    });
     assert.deepEqual(await h.queue.depth(QUEUE), { visible: 0, inFlight: 0, delayed: 1 });
     h.clock.advance(60_000);
     await h.settle(3);
