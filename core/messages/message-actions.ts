@@ -1,5 +1,6 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { AppContext } from '../context.ts';
+import type { Db } from '../db/database.ts';
 import type { Database, Row } from '../db/schema.ts';
 import { PosternError, invalid, notFound } from '../errors.ts';
 import { recordAudit } from '../audit/audit-log.ts';
@@ -55,8 +56,8 @@ export async function listMessages(
   return { data: rows.map(messageView), next_cursor };
 }
 
-async function findMessage(ctx: AppContext, scope: ServerScope, id: number): Promise<Row<'messages'>> {
-  const message = await ctx.db
+async function findMessage(db: Db, scope: ServerScope, id: number): Promise<Row<'messages'>> {
+  const message = await db
     .selectFrom('messages')
     .selectAll()
     .where('id', '=', id)
@@ -71,15 +72,19 @@ export async function getMessage(
   scope: ServerScope,
   id: number,
 ): Promise<z.infer<typeof MessageDetailView>> {
-  const message = await findMessage(ctx, scope, id);
-  const deliveries = await ctx.db
-    .selectFrom('deliveries')
-    .selectAll()
-    .where('message_id', '=', id)
-    .orderBy('timestamp')
-    .orderBy('id')
-    .execute();
-  return { ...messageView(message), deliveries: deliveries.map(deliveryView) };
+  // One snapshot for both reads: the results stage records a delivery and the status it brings
+  // in one transaction, and two separate reads could show the delivery beside the status before it.
+  return ctx.db.transaction().execute(async (trx) => {
+    const message = await findMessage(trx, scope, id);
+    const deliveries = await trx
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('message_id', '=', id)
+      .orderBy('timestamp')
+      .orderBy('id')
+      .execute();
+    return { ...messageView(message), deliveries: deliveries.map(deliveryView) };
+  });
 }
 
 type Action = 'release' | 'cancel_hold' | 'retry';
@@ -125,7 +130,7 @@ export async function actOnMessage(
   id: number,
   action: Action,
 ): Promise<MessageView> {
-  const message = await findMessage(ctx, scope, id);
+  const message = await findMessage(ctx.db, scope, id);
   if (!applies(action, message)) {
     const why =
       action === 'retry' ? 'only sent or failed messages can be sent again' : 'the message is not held';
@@ -133,7 +138,7 @@ export async function actOnMessage(
   }
   await apply(ctx, action, message, scope.actor.email);
   await audit(ctx, scope, action, { message_id: id });
-  return messageView(await findMessage(ctx, scope, id));
+  return messageView(await findMessage(ctx.db, scope, id));
 }
 
 export async function actOnMessages(
