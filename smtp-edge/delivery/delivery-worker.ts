@@ -93,7 +93,7 @@ export interface DeliveryWorkerOptions {
   pollIntervalMs?: number;
   /** Whether MX hosts and SMTP endpoints may be private, loopback or link-local addresses; false. */
   allowPrivateTargets?: boolean;
-  /** Per-destination concurrency (AIMD); a new one with the defaults when absent. */
+  /** Per-destination concurrency (AIMD), this worker's own; a new one with the defaults when absent. */
   limiter?: DestinationLimiter;
   /** Subscribes to "a message was sent to a queue" (the local queue's onSend) to receive at once. */
   onSend?: (listener: (queue: string) => void) => () => void;
@@ -227,12 +227,6 @@ interface Attempt {
   outcome: SlotOutcome;
 }
 
-/** A job's place with its destination: in line for a slot, then holding one until its attempt ends. */
-interface Place {
-  leaveLine(): void;
-  letGo(): void;
-}
-
 /** The claim this worker holds for a running attempt, renewed by the job's heartbeat. */
 interface HeldClaim {
   key: string;
@@ -254,8 +248,6 @@ class Worker implements DeliveryWorker {
   readonly #inHand = new Set<Promise<void>>();
   /** Jobs per destination received and not yet given a slot (claiming, or waiting for one). */
   readonly #lines = new Map<string, number>();
-  /** Jobs per destination received and not yet through their attempt. */
-  readonly #holding = new Map<string, number>();
   /** Wakes the receive loop when a job leaves a line. */
   #lineMoved: (() => void) | null = null;
   readonly #deferred: Record<DeferralReason, number> = { rate_limited: 0, half_of_hand: 0 };
@@ -354,7 +346,7 @@ class Worker implements DeliveryWorker {
   /** One job, from receipt to deletion. Never rejects: a job that fails comes back from the queue. */
   async #handle(message: QueueMessage): Promise<void> {
     let held: HeldClaim | null = null;
-    let place: Place = { leaveLine: () => {}, letGo: () => {} };
+    let leaveLine = () => {};
     const progress = { sendStarted: false };
     const heartbeat = new Heartbeat(this.#settings.visibilityTimeoutSeconds, () =>
       this.#renew(message, held),
@@ -377,15 +369,14 @@ class Worker implements DeliveryWorker {
         await this.#defer(message, destination, refusal, log);
         return;
       }
-      place = this.#join(destination);
+      leaveLine = this.#join(destination);
       const claim = await this.#claim(value, message, log);
       if (claim.kind !== 'claimed') {
         await this.#settleUnclaimed(claim, message, log);
         return;
       }
       held = claim.held;
-      const attempt = await this.#attemptWithSlot(value, destination, place.leaveLine, progress, log);
-      place.letGo();
+      const attempt = await this.#attemptWithSlot(value, destination, leaveLine, progress, log);
       await heartbeat.stop();
       if (attempt === null) {
         // Stopping while waiting for a slot: hand the attempt back for another worker.
@@ -400,13 +391,13 @@ class Worker implements DeliveryWorker {
       if (held && !progress.sendStarted) await this.#giveBack(held, message, log, null);
     } finally {
       await heartbeat.stop();
-      place.letGo();
+      leaveLine();
     }
   }
 
   /** Why a job to `destination` may not be taken now (see "Sharing the jobs in hand"), or null. */
   #refusal(destination: string): DeferralReason | null {
-    if ((this.#holding.get(destination) ?? 0) >= this.#halfOfHand()) return 'half_of_hand';
+    if (this.#holding(destination) >= this.#halfOfHand()) return 'half_of_hand';
     const line = this.#lines.get(destination) ?? 0;
     if (this.limiter.throttled(destination) && line >= this.#fullLine(destination)) return 'rate_limited';
     return null;
@@ -416,30 +407,27 @@ class Worker implements DeliveryWorker {
     return 2 * this.limiter.limit(destination);
   }
 
+  /**
+   * Jobs received for `destination` and not yet through their attempt: those in line, and those
+   * sending through one of its slots (this worker's limiter counts them).
+   */
+  #holding(destination: string): number {
+    return (this.#lines.get(destination) ?? 0) + this.limiter.inFlight(destination);
+  }
+
   #halfOfHand(): number {
     return Math.max(1, Math.floor(this.#settings.concurrency / 2));
   }
 
-  /** Counts a job in its destination's line and holding; each way out counts it out once. */
-  #join(destination: string): Place {
-    const step = (counts: Map<string, number>, by: number) => {
-      const next = (counts.get(destination) ?? 0) + by;
-      if (next > 0) counts.set(destination, next);
-      else counts.delete(destination);
-    };
-    step(this.#lines, 1);
-    step(this.#holding, 1);
-    const leaveLine = once(() => {
-      step(this.#lines, -1);
+  /** Counts a job in its destination's line; the function returned counts it out, once. */
+  #join(destination: string): () => void {
+    this.#lines.set(destination, (this.#lines.get(destination) ?? 0) + 1);
+    return once(() => {
+      const left = (this.#lines.get(destination) ?? 1) - 1;
+      if (left > 0) this.#lines.set(destination, left);
+      else this.#lines.delete(destination);
       this.#lineMoved?.();
     });
-    return {
-      leaveLine,
-      letGo: once(() => {
-        leaveLine();
-        step(this.#holding, -1);
-      }),
-    };
   }
 
   /**
@@ -451,7 +439,7 @@ class Worker implements DeliveryWorker {
     const overfull = () =>
       [...this.#lines].some(
         ([destination, line]) =>
-          line > this.#fullLine(destination) && (this.#holding.get(destination) ?? 0) < this.#halfOfHand(),
+          line > this.#fullLine(destination) && this.#holding(destination) < this.#halfOfHand(),
       );
     while (overfull() && !this.#stopping.signal.aborted) {
       const left = deadline - performance.now();
