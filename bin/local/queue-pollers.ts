@@ -44,9 +44,9 @@ export interface QueuePollerOptions {
   /** Concurrent batches per function, as Lambda runs several instances. */
   concurrency?: number;
   /**
-   * True while clients are handing in mail: each poller then takes one message at a time and
-   * rests after it for three times as long as it took, leaving the thread at least three
-   * quarters of the time to the clients.
+   * True while clients are handing in mail: the pollers then take turns, one message per turn,
+   * and each turn is followed by a rest three times as long as it took, so the pipeline as a
+   * whole leaves the thread to the clients at least three quarters of the time.
    */
   giveWay?: () => boolean;
 }
@@ -71,6 +71,8 @@ export function startQueuePollers(options: QueuePollerOptions): QueuePollers {
   const idleMs = options.idleMs ?? 1000;
 
   function idle(queue: string): Promise<void> {
+    // A poller whose receive was under way as stop() woke the idle ones comes here after it.
+    if (!running) return Promise.resolve();
     return new Promise((resolve) => {
       const set = wakers.get(queue) ?? new Set();
       wakers.set(queue, set);
@@ -86,43 +88,63 @@ export function startQueuePollers(options: QueuePollerOptions): QueuePollers {
 
   const rest = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  // While clients are served, the pipeline's pollers queue here: each waits for the turns of
+  // those before it, rests included. A rest per poller would not do: with several pollers
+  // resting in parallel, the pipeline as a whole could still hold the thread all the time.
+  let turns: Promise<unknown> = Promise.resolve();
+  function inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = turns.then(async () => {
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        await rest(Math.min(3 * (performance.now() - started), MAX_REST_MS));
+      }
+    });
+    turns = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** One receive and, if it brought anything, its handling; false when there was nothing to do. */
+  async function pollOnce(fn: LoadedFunction, spec: QueueSpec, max: number): Promise<boolean> {
+    let messages: QueueMessage[];
+    try {
+      messages = await options.queue.receive(spec.name, {
+        max,
+        visibilityTimeoutSeconds: spec.visibilityTimeoutSeconds,
+      });
+    } catch (error) {
+      options.logger.error('queue receive failed', { queue: spec.name, error: String(error) });
+      return false;
+    }
+    if (messages.length === 0) return false;
+    const event: SQSEvent = { Records: messages.map((message) => toRecord(spec.name, message)) };
+    let failed = new Set(messages.map((message) => message.id));
+    try {
+      const response = (await fn.invoke(event, lambdaContext(fn.spec.name, fn.spec.timeoutSeconds))) as
+        SQSBatchResponse | undefined;
+      failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    } catch (error) {
+      options.logger.error('queue function failed', { function: fn.spec.name, error: String(error) });
+    }
+    await Promise.all(
+      messages
+        .filter((message) => !failed.has(message.id))
+        .map((message) => options.queue.delete(spec.name, message.receiptHandle)),
+    );
+    return true;
+  }
+
   async function poll(fn: LoadedFunction, queueName: string, batchSize: number): Promise<void> {
     const spec = options.queues.find((queue) => queue.name === queueName);
     if (!spec) throw new Error(`${fn.spec.name} is triggered by undeclared queue ${queueName}`);
     while (running) {
-      let messages: QueueMessage[];
-      try {
-        messages = await options.queue.receive(queueName, {
-          // One at a time while clients are being served: a batch's records, handled at once,
-          // would hold the thread for as long as all of them take.
-          max: options.giveWay?.() ? 1 : batchSize,
-          visibilityTimeoutSeconds: spec.visibilityTimeoutSeconds,
-        });
-      } catch (error) {
-        options.logger.error('queue receive failed', { queue: queueName, error: String(error) });
-        await idle(queueName);
-        continue;
-      }
-      if (messages.length === 0) {
-        await idle(queueName);
-        continue;
-      }
-      const started = performance.now();
-      const event: SQSEvent = { Records: messages.map((message) => toRecord(queueName, message)) };
-      let failed = new Set(messages.map((message) => message.id));
-      try {
-        const response = (await fn.invoke(event, lambdaContext(fn.spec.name, fn.spec.timeoutSeconds))) as
-          SQSBatchResponse | undefined;
-        failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
-      } catch (error) {
-        options.logger.error('queue function failed', { function: fn.spec.name, error: String(error) });
-      }
-      await Promise.all(
-        messages
-          .filter((message) => !failed.has(message.id))
-          .map((message) => options.queue.delete(queueName, message.receiptHandle)),
-      );
-      if (options.giveWay?.()) await rest(Math.min(3 * (performance.now() - started), MAX_REST_MS));
+      // One at a time while clients are being served: a batch's records, handled at once,
+      // would hold the thread for as long as all of them take.
+      const handled = options.giveWay?.()
+        ? await inTurn(() => pollOnce(fn, spec, 1))
+        : await pollOnce(fn, spec, batchSize);
+      if (!handled) await idle(queueName);
     }
   }
 

@@ -118,6 +118,37 @@ describe('local queue pollers', () => {
       await pollers.stop();
     }
   });
+
+  it('while clients are being served, the pollers of every queue take turns, each turn followed by its rest', async () => {
+    const first = { name: 'turns-a', visibilityTimeoutSeconds: 30, maxReceives: 5 };
+    const second = { name: 'turns-b', visibilityTimeoutSeconds: 30, maxReceives: 5 };
+    const queue = new CountingQueue({ ...database.handle, clock: systemClock, queues: [first, second] });
+    await queue.sendBatch('turns-a', ['a1', 'a2', 'a3']);
+    await queue.sendBatch('turns-b', ['b1', 'b2', 'b3']);
+    const calls: { records: number; at: number }[] = [];
+    const pollers = startQueuePollers({
+      queue,
+      queues: [first, second],
+      functions: [slowFunction('turns-a', calls), slowFunction('turns-b', calls)],
+      logger: new MemoryLogger(),
+      idleMs: 60_000,
+      concurrency: 2,
+      giveWay: () => true,
+    });
+    try {
+      await until('four messages were handled', () => calls.length >= 4);
+      const starts = calls.map((call) => call.at).sort((a, b) => a - b);
+      for (let n = 1; n < starts.length; n += 1) {
+        const gap = starts[n]! - starts[n - 1]!;
+        assert.ok(
+          gap >= 4 * HANDLER_MS - 5,
+          `${gap} ms between two calls of four pollers: one handler's ${HANDLER_MS} ms and its rest`,
+        );
+      }
+    } finally {
+      await pollers.stop();
+    }
+  });
 });
 
 const HANDLER_MS = 25;
