@@ -8,7 +8,8 @@
 //
 //   API      send/message with a 5 KB body: wrk -t1 with N keep-alive connections at the
 //            maximum rate, and an open-loop 1,000 req/s; ceiling: a bare node:http server that
-//            parses the JSON and answers (bench/outbound/bare-http-server.ts).
+//            parses the JSON and answers (bench/outbound/bare-http-server.ts); the open loop also
+//            beside the same server appending each body to a file and syncing it before answering.
 //   SMTP     smtp-source with 5 KB messages, 50 sessions reusing their connection (-d) and 200
 //            sessions of one message each; ceiling: the same smtp-source into smtp-sink. Our edge
 //            lets an SMTP-IP network submit without AUTH (Postal's rule), so the bench adds an
@@ -271,14 +272,21 @@ function recordLoad(
 
 async function measureApiFixedRate(run: number): Promise<void> {
   const options = { rate: FIXED_API_RATE, seconds: SECONDS, warmupSeconds: WARMUP };
-  const bare = await startBareHttpServer();
-  const ceiling = await withCpu(bare.pid, () => fixedRate(apiTarget(bare.url, 'none'), options));
-  await bare.stop();
+  const ceilingOf = async (durable: boolean) => {
+    const bare = await startBareHttpServer({ durable });
+    const measured = await withCpu(bare.pid, () => fixedRate(apiTarget(bare.url, 'none'), options));
+    await bare.stop();
+    return measured;
+  };
+  const ceiling = await ceilingOf(false);
+  const durableCeiling = await ceilingOf(true);
   await withPlatform(platformOptions('api-fixed', run), async (platform) => {
     const target = apiTarget(`${platform.httpUrl}/api/v1/send/message`, platform.apiKey);
     const ours = await withCpu(platform, () => fixedRate(target, options));
     failuresNote(`API at ${FIXED_API_RATE}/s, run ${run}`, ours.result);
+    failuresNote(`durable bare node:http at ${FIXED_API_RATE}/s, run ${run}`, durableCeiling.result);
     recordLoad('api-fixed', ours, ceiling);
+    recordLoad('api-fixed-durable', ours, durableCeiling);
   });
 }
 
@@ -466,6 +474,12 @@ const rows: Row[] = [
     ceilingLabel: 'bare node:http',
   },
   { label: '  latency p99', key: 'api-fixed.p99', format: formatMs },
+  {
+    label: '  latency p95 beside a bare server that syncs',
+    key: 'api-fixed-durable.p95',
+    format: formatMs,
+    ceilingLabel: 'bare node:http + fdatasync',
+  },
   {
     label: 'SMTP 5 KB, 50 sessions reusing (smtp-source -d)',
     key: 'smtp-reuse.rate',

@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { DatabaseSync, StatementSync } from 'node:sqlite';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { DatabaseQueue } from '../../core/local/database-queue.ts';
 import { SqliteBlobStore } from '../../core/local/sqlite-blob-store.ts';
 import type { QueueMessage } from '../../core/ports.ts';
@@ -34,6 +34,13 @@ export interface QueueStage {
 
 export interface Diagnostics {
   sql: Record<string, TimedCalls>;
+  /** SQL calls (statements and exec) that held the event loop `stallMs` or longer, by SQL text. */
+  stalls: Record<string, TimedCalls>;
+  stallMs: number;
+  /** Length of the window, ms. */
+  windowMs: number;
+  /** Garbage collection pauses by kind (minor, major, incremental, weakcb): count, total and longest ms. */
+  gc: Record<string, TimedCalls & { maxMs: number }>;
   blobs: Record<string, TimedCalls>;
   queues: Record<string, QueueStage>;
   /** Event loop delay percentiles while the window was open, in ms, beyond the sampling interval. */
@@ -44,6 +51,26 @@ export interface Diagnostics {
 
 const file = process.env.BENCH_DIAGNOSTICS_FILE;
 const sql = new Map<string, TimedCalls>();
+const stalls = new Map<string, TimedCalls>();
+const STALL_MS = 2;
+let windowStarted = performance.now();
+const gc = new Map<string, TimedCalls & { maxMs: number }>();
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = GC_KINDS[(entry as PerformanceEntry & { detail: { kind: number } }).detail.kind] ?? 'other';
+    const pauses = gc.get(kind) ?? { calls: 0, ms: 0, maxMs: 0 };
+    pauses.calls++;
+    pauses.ms += entry.duration;
+    pauses.maxMs = Math.max(pauses.maxMs, entry.duration);
+    gc.set(kind, pauses);
+  }
+}).observe({ entryTypes: ['gc'] });
 const blobs = new Map<string, TimedCalls>();
 const queues = new Map<string, QueueStage>();
 /** Receipt handle → when it was received and when its message was first sent. */
@@ -53,11 +80,17 @@ const RESOLUTION_MS = 10;
 const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 delay.enable();
 
-function note(map: Map<string, TimedCalls>, key: string, started: number): void {
+function note(map: Map<string, TimedCalls>, key: string, started: number): number {
+  const ms = performance.now() - started;
   const entry = map.get(key) ?? { calls: 0, ms: 0 };
   entry.calls++;
-  entry.ms += performance.now() - started;
+  entry.ms += ms;
   map.set(key, entry);
+  return ms;
+}
+
+function noteSql(text: string, started: number): void {
+  if (note(sql, text, started) >= STALL_MS) note(stalls, text, started);
 }
 
 /** The statement with literals, lists of placeholders and names of temp objects folded. */
@@ -104,10 +137,20 @@ for (const method of ['run', 'all', 'get', 'iterate'] as const) {
     try {
       return original.apply(this, args);
     } finally {
-      note(sql, statementSql.get(this) ?? '(unknown)', started);
+      noteSql(statementSql.get(this) ?? '(unknown)', started);
     }
   };
 }
+// exec runs the blob store's transactions and checkpoints, and the pragmas around them.
+const exec = DatabaseSync.prototype.exec;
+DatabaseSync.prototype.exec = function (this: DatabaseSync, text: string) {
+  const started = performance.now();
+  try {
+    exec.call(this, text);
+  } finally {
+    noteSql(`exec: ${shapeOf(text)}`, started);
+  }
+};
 
 const prefix = (key: string): string => key.split('/')[0] ?? key;
 for (const method of ['put', 'get', 'delete'] as const) {
@@ -161,6 +204,10 @@ function write(): void {
   if (!file) return;
   const diagnostics: Diagnostics = {
     sql: Object.fromEntries(sql),
+    stalls: Object.fromEntries(stalls),
+    stallMs: STALL_MS,
+    gc: Object.fromEntries(gc),
+    windowMs: performance.now() - windowStarted,
     blobs: Object.fromEntries(blobs),
     queues: Object.fromEntries(queues),
     loopDelay: {
@@ -179,7 +226,10 @@ let windowOpen = false;
 process.on('SIGUSR2', () => {
   if (windowOpen) return write();
   windowOpen = true;
+  windowStarted = performance.now();
   sql.clear();
+  stalls.clear();
+  gc.clear();
   blobs.clear();
   queues.clear();
   delay.reset();

@@ -17,6 +17,7 @@ export function summarizeDiagnostics(label: string, diagnostics: Diagnostics, to
   const statements = Object.entries(diagnostics.sql);
   const all = sum(statements.map(([, entry]) => entry));
   const commits = sum(statements.filter(([text]) => /^commit\b/i.test(text)).map(([, entry]) => entry));
+  const stallCount = sum(Object.values(diagnostics.stalls));
   const lines = [
     `  ${label}: ${accepted.toLocaleString('en-US')} messages accepted in the window; event loop delay` +
       ` p50 ${diagnostics.loopDelay.p50.toFixed(1)} ms, p99 ${diagnostics.loopDelay.p99.toFixed(1)} ms,` +
@@ -39,6 +40,24 @@ export function summarizeDiagnostics(label: string, diagnostics: Diagnostics, to
           `      ${queue.padEnd(16)} sent ${String(entry.sent).padStart(6)}  completed ${String(entry.completed).padStart(6)}` +
           `  wait ${(entry.completed ? entry.waitMs / entry.completed : 0).toFixed(0).padStart(6)} ms` +
           `  in hand ${(entry.completed ? entry.handleMs / entry.completed : 0).toFixed(0).padStart(6)} ms`,
+      ),
+    `    SQL calls that held the event loop ${diagnostics.stallMs} ms or longer: ${stallCount.calls} in` +
+      ` ${(diagnostics.windowMs / 1000).toFixed(1)} s, ${stallCount.ms.toFixed(0)} ms in all` +
+      ` (${((100 * stallCount.ms) / diagnostics.windowMs).toFixed(1)} % of the window)`,
+    `    garbage collection: ${
+      Object.entries(diagnostics.gc)
+        .map(
+          ([kind, pauses]) =>
+            `${kind} ${pauses.calls} × ${(pauses.ms / pauses.calls).toFixed(1)} ms (longest ${pauses.maxMs.toFixed(1)})`,
+        )
+        .join(', ') || 'none'
+    }`,
+    ...Object.entries(diagnostics.stalls)
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 4)
+      .map(
+        ([text, entry]) =>
+          `      ${String(entry.calls).padStart(6)} × ${(entry.ms / entry.calls).toFixed(1).padStart(6)} ms  ${text}`,
       ),
     '    SQL statements by time holding the event loop (per accepted message: calls, ms; ms per call):',
     ...statements

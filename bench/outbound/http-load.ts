@@ -191,8 +191,12 @@ export async function fixedRate(
 }
 
 /** Starts bench/outbound/bare-http-server.ts; resolves with its URL and a stop function. */
-export async function startBareHttpServer(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'bare-http-server.ts')], {
+/** `durable`: the server writes each body to disk before answering (see bare-http-server.ts). */
+export async function startBareHttpServer(
+  options: { durable?: boolean } = {},
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const args = [join(import.meta.dirname, 'bare-http-server.ts'), ...(options.durable ? ['--durable'] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
