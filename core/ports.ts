@@ -50,6 +50,14 @@ export interface QueueMessage {
 export interface QueueSendOptions {
   /** At most 900 s, as SQS; longer waits are visibility changes. */
   delaySeconds?: number;
+  /**
+   * The sender keeps a durable record of what it sends and sends it again from that record
+   * after a crash of the machine, so the send may resolve before it is durable. A queue whose
+   * every send is durable (SQS, a database that syncs each commit) ignores this; the local
+   * SQLite queue then commits without waiting for its log's sync, which a crash of the process
+   * cannot undo (the commit is in the system's cache), only one of the machine.
+   */
+  recoveredBySender?: boolean;
 }
 
 /**

@@ -6,8 +6,10 @@ import type { WalSync } from './dialects/wal-sync.ts';
 // crash loses none of them, and a crash of the machine loses only a suffix of them, so the
 // database always comes back as it was at some earlier commit, from which every stage redoes
 // its work (they are idempotent). What the outside world is told about must not be in that
-// suffix: queue sends (a 250 or an API `success` rests on the ingest envelope) and management
-// changes. Those go through the two functions below, which sync the WAL off the event loop
+// suffix: queue sends and management changes. (The accept step's ingest envelope is the one
+// send that need not wait: a 250 or an API `success` rests on its pointers in the blob store,
+// durable before it, from which core/messages/accepted-recovery.ts queues it again at start-up.)
+// Those go through the two functions below, which sync the WAL off the event loop
 // (dialects/wal-sync.ts) and with it every commit before them, since the WAL is replayed in
 // order. MySQL commits durably on the server (innodb_flush_log_at_trx_commit=1) and needs neither.
 

@@ -86,7 +86,9 @@ export class DatabaseQueue implements Queue {
   readonly #clock: Clock;
   readonly #queues: ReadonlyMap<string, Readonly<DatabaseQueueSettings>>;
   readonly #listeners = new Set<(queue: string) => void>();
-  readonly #sends = new GroupCommit<QueueRow[]>((batches) => this.#insert(batches.flat()));
+  readonly #sends = new GroupCommit<QueueRow[]>((batches) => this.#insert(batches.flat(), true));
+  /** Sends whose senders recover them (QueueSendOptions.recoveredBySender): committed, not synced. */
+  readonly #recoverableSends = new GroupCommit<QueueRow[]>((batches) => this.#insert(batches.flat(), false));
   readonly #deletes = new GroupCommit<{ queue: string; receiptHandle: string }>((items) =>
     this.#deleteAll(items),
   );
@@ -129,15 +131,15 @@ export class DatabaseQueue implements Queue {
     if (bodies.length === 0) return;
     const now = this.#clock.now();
     const rows = bodies.map((body) => ({ queue, body, visible_at: now + delay * 1000, sent_at: now }));
-    await this.#sends.submit(rows);
+    await (options.recoveredBySender ? this.#recoverableSends : this.#sends).submit(rows);
   }
 
   /**
-   * One durable transaction for every row of a group commit (a send is durable when it
-   * resolves, as SQS's is), then each queue's listeners.
+   * One transaction for every row of a group commit, made durable before the sends resolve
+   * when `sync` (a send is durable when it resolves, as SQS's is), then each queue's listeners.
    */
-  async #insert(rows: QueueRow[]): Promise<void> {
-    await durably(this.#db, this.#dialect, (db) =>
+  async #insert(rows: QueueRow[], sync: boolean): Promise<void> {
+    const insert = (db: Db) =>
       db.transaction().execute(async (trx) => {
         for (const part of chunk(rows, ROWS_PER_STATEMENT)) {
           await trx.executeQuery(
@@ -148,9 +150,21 @@ export class DatabaseQueue implements Queue {
             ),
           );
         }
-      }),
-    );
+      });
+    await (sync ? durably(this.#db, this.#dialect, insert) : insert(this.#db));
     for (const queue of new Set(rows.map((row) => row.queue))) this.#notify(queue);
+  }
+
+  /**
+   * The bodies of every message of `queue`, visible, in flight or delayed, in the order sent:
+   * what recovery at start-up compares its senders' records with.
+   */
+  async bodies(queue: string): Promise<string[]> {
+    this.#settings(queue);
+    const { rows } = await this.#db.executeQuery<{ body: string }>(
+      CompiledQuery.raw('select body from queue_messages where queue = ? order by id', [queue]),
+    );
+    return rows.map((row) => row.body);
   }
 
   async receive(

@@ -90,6 +90,7 @@ export class SqliteBlobStore implements BlobStore {
   readonly #upsertOverRow: StatementSync;
   readonly #delete: StatementSync;
   readonly #expire: StatementSync;
+  readonly #keysIn: StatementSync;
 
   /**
    * Opens the store, first adopting the files of a data directory written when every blob was a
@@ -126,6 +127,7 @@ export class SqliteBlobStore implements BlobStore {
     // Changes nothing where the row's body is a file, which tells the commit so.
     this.#upsertOverRow = this.#db.prepare(`${upsert} where blobs.body is not null`);
     this.#delete = this.#db.prepare('delete from blobs where key = ?');
+    this.#keysIn = this.#db.prepare('select key from blobs where key >= ? and key < ? order by key');
     this.#expire = this.#db.prepare(
       'delete from blobs where rowid in (select rowid from blobs where key >= ? and key < ? and written_at < ? limit ?) ' +
         'returning key, body is null as external',
@@ -195,14 +197,11 @@ export class SqliteBlobStore implements BlobStore {
    * Resolves with how many went.
    */
   async expire(prefix: string, before: number): Promise<number> {
-    if (!prefix.endsWith('/')) throw new RangeError(`a prefix ends in '/', not ${JSON.stringify(prefix)}`);
-    // Every key that starts with the prefix sorts at or after it and before the prefix with its
-    // '/' raised to the next character, '0'.
-    const end = `${prefix.slice(0, -1)}0`;
+    const [start, end] = keyRange(prefix);
     let removed = 0;
     for (;;) {
       // Through #commit, as every write is (#checkpoint says why).
-      const expiry: Write = { kind: 'expire', start: prefix, end, before };
+      const expiry: Write = { kind: 'expire', start, end, before };
       await this.#writes.submit(expiry);
       const rows = expiry.removed ?? [];
       removed += rows.length;
@@ -215,6 +214,12 @@ export class SqliteBlobStore implements BlobStore {
       if (rows.length < EXPIRE_BATCH) return removed;
       await nextTurn();
     }
+  }
+
+  /** The keys under `prefix` (ending in '/'), in order, as S3 lists them. */
+  keys(prefix: string): string[] {
+    const rows = this.#keysIn.all(...keyRange(prefix)) as { key: string }[];
+    return rows.map((row) => row.key);
   }
 
   /**
@@ -332,4 +337,13 @@ export class SqliteBlobStore implements BlobStore {
     this.#uncheckpointedBytes = 0;
     await this.#databaseSync.sync();
   }
+}
+
+/**
+ * The range of the keys that start with `prefix` (ending in '/'): at or after it, and before the
+ * prefix with its '/' raised to the next character, '0'.
+ */
+function keyRange(prefix: string): [start: string, end: string] {
+  if (!prefix.endsWith('/')) throw new RangeError(`a prefix ends in '/', not ${JSON.stringify(prefix)}`);
+  return [prefix, `${prefix.slice(0, -1)}0`];
 }

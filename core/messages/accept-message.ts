@@ -68,6 +68,10 @@ export const AcceptedPointer = z.object({
   routeId: z.number().nullable(),
   via: AcceptedMessage.shape.via,
   credentialId: z.number().int().nullable(),
+  // The two below, with the rest, make the pointers of a message its envelope again
+  // (accepted-recovery.ts); pointers written before them have neither.
+  senderDomainId: z.number().int().nullable().default(null),
+  clientIp: z.string().nullable().default(null),
   mailFrom: z.string(),
   rawKey: z.string(),
   size: z.number().int().nonnegative(),
@@ -78,9 +82,19 @@ export const AcceptedPointer = z.object({
 });
 export type AcceptedPointer = z.infer<typeof AcceptedPointer>;
 
+/** Where the pointers are kept, one blob each. */
+export const ACCEPTED_POINTER_PREFIX = 'accepted/';
+
 /** The blob key of a recipient's pointer; ingest deletes it once the message row exists. */
 export function acceptedPointerKey(messageId: number): string {
-  return `accepted/${messageId}.json`;
+  return `${ACCEPTED_POINTER_PREFIX}${messageId}.json`;
+}
+
+/** The message id a pointer's key names, or null for a key that is not a pointer's. */
+export function messageIdOfPointerKey(key: string): number | null {
+  const match = /^accepted\/([1-9]\d*)\.json$/.exec(key);
+  const id = match ? Number(match[1]) : null;
+  return id !== null && Number.isSafeInteger(id) ? id : null;
 }
 
 /**
@@ -132,10 +146,13 @@ export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput)
     // Only now the envelopes: one on the queue with its blob missing would lose the message (the
     // reverse, a blob with no envelope when this fails, is only garbage for retention). One
     // batch, so a transaction for several servers is queued in one call or not at all, as far
-    // as the adapter can make it so.
+    // as the adapter can make it so. The pointers, durable now, are the envelopes' record too:
+    // should a crash of the machine take a send from a queue that had not synced it yet, they
+    // give it back (accepted-recovery.ts), so the send need not wait for a sync of its own.
     await queue.sendBatch(
       INGEST_QUEUE,
       envelopes.map((envelope) => JSON.stringify(envelope)),
+      { recoveredBySender: true },
     );
   } catch (error) {
     // The client hears a failure and never learns these ids; a pointer left behind would answer
@@ -193,6 +210,8 @@ function pointerOf(envelope: AcceptedMessage, recipient: AcceptedRecipient): Acc
     routeId: recipient.routeId,
     via: envelope.via,
     credentialId: envelope.credentialId,
+    senderDomainId: envelope.senderDomainId,
+    clientIp: envelope.clientIp,
     mailFrom: envelope.mailFrom,
     rawKey: envelope.rawKey,
     size: envelope.size,

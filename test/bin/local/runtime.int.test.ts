@@ -1,8 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTransport } from 'nodemailer';
+import { openDatabase } from '../../../core/db/database.ts';
+import { acceptMessage } from '../../../core/messages/accept-message.ts';
+import { createLocalContext } from '../../../bin/local/local-context.ts';
+import { startLocal, type LocalRuntime } from '../../../bin/local/runtime.ts';
 import { functions } from '../../../lambdas/topology.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
+import { eventually } from '../../helpers/eventually.ts';
 import { logIn, startTestRuntime, type TestRuntime } from '../../helpers/local-runtime.ts';
 
 /** A concrete path that an API Gateway route template accepts. */
@@ -102,6 +107,67 @@ for (const dialect of DIALECTS) {
         assert.equal(error.responseCode, 535);
         return true;
       });
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: the local runtime at start-up`, () => {
+    it('queues again an accepted message whose envelope is not on the ingest queue, and ingests it', async () => {
+      const t = await startTestRuntime(dialect);
+      let second: LocalRuntime | null = null;
+      try {
+        await t.runtime.close();
+        // What a crash of the machine can leave behind: the raw message and its pointer, durable
+        // before the 250, and no envelope, whose send had not been synced yet.
+        const database = await openDatabase(t.config.databaseUrl);
+        const { ctx, blobs } = await createLocalContext(t.config, database, t.logger);
+        const server = await ctx.db.selectFrom('servers').select('id').executeTakeFirstOrThrow();
+        const accepted = await acceptMessage(ctx, {
+          raw: Buffer.from('From: app@example.com\r\nSubject: left behind\r\n\r\nhi\r\n'),
+          via: 'smtp',
+          mailFrom: 'app@example.com',
+          recipients: [{ address: 'user@example.net', kind: 'outgoing', serverId: server.id, routeId: null }],
+          credential: null,
+          senderDomainId: null,
+          tls: true,
+          clientIp: '192.0.2.9',
+          bounce: false,
+          tag: null,
+        });
+        await ctx.db.deleteFrom('queue_messages').execute();
+        await blobs.close();
+        await database.destroy();
+
+        second = await startLocal({
+          config: t.config,
+          logger: t.logger,
+          adminEmail: t.adminEmail,
+          adminPassword: t.adminPassword,
+        });
+        const [messageId] = accepted.messageIds;
+        assert.ok(
+          t.logger.has('warn', 'accepted messages whose envelopes were lost are queued again', {
+            messageIds: [messageId],
+          }),
+        );
+        const reopened = await openDatabase(t.config.databaseUrl);
+        try {
+          const row = await eventually(() =>
+            reopened.db
+              .selectFrom('messages')
+              .select(['id', 'subject'])
+              .where('id', '=', messageId!)
+              .executeTakeFirst(),
+          );
+          assert.equal(row.subject, 'left behind');
+        } finally {
+          await reopened.destroy();
+        }
+      } finally {
+        await second?.close();
+        await t.stop();
+      }
     });
   });
 }

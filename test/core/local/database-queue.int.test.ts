@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { DatabaseQueue, ReceiptHandleInvalidError } from '../../../core/local/database-queue.ts';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { ManualClock } from '../../fakes/manual-clock.ts';
+import { DatasyncCounter } from '../../helpers/datasync-counter.ts';
 import { contractQueues, queueContract } from '../ports/queue.contract.ts';
 
 for (const dialect of DIALECTS) {
@@ -41,6 +42,34 @@ for (const dialect of DIALECTS) {
         await queue.send('jobs', 'd');
         await new Promise((resolve) => setImmediate(resolve));
         assert.deepEqual(heard, ['jobs', 'other']);
+        await database.handle.db.deleteFrom('queue_messages').execute();
+      });
+
+      void it('lists the bodies of a queue, whatever their state, in the order sent', async () => {
+        const clock = new ManualClock();
+        const queue = make(clock);
+        await queue.sendBatch('jobs', ['first', 'second']);
+        await queue.send('jobs', 'later', { delaySeconds: 60 });
+        await queue.send('other', 'elsewhere');
+        await queue.receive('jobs', { max: 1 });
+        assert.deepEqual(await queue.bodies('jobs'), ['first', 'second', 'later']);
+        await database.handle.db.deleteFrom('queue_messages').execute();
+      });
+
+      void it('commits a send its sender recovers without waiting for a sync (SQLite), and one it does not after one', async () => {
+        const counter = new DatasyncCounter();
+        const queue = make();
+        counter.start();
+        try {
+          await queue.send('jobs', 'recovered', { recoveredBySender: true });
+          const afterRecovered = counter.syncs.length;
+          await queue.send('jobs', 'plain');
+          assert.equal(afterRecovered, 0, 'no sync for a send its sender recovers');
+          assert.equal(counter.syncs.length, dialect === 'sqlite' ? 1 : 0, 'a plain send is synced (SQLite)');
+        } finally {
+          counter.stop();
+        }
+        assert.deepEqual(await queue.bodies('jobs'), ['recovered', 'plain']);
         await database.handle.db.deleteFrom('queue_messages').execute();
       });
 

@@ -8,6 +8,7 @@ import {
   type AcceptMessageInput,
 } from '../../../core/messages/accept-message.ts';
 import { findAcceptedPointer } from '../../../core/messages/accepted-lookup.ts';
+import { envelopesOf } from '../../../core/messages/accepted-recovery.ts';
 import { AcceptedMessage, INGEST_QUEUE } from '../../../core/messages/accepted-message.ts';
 import { ManualClock } from '../../fakes/manual-clock.ts';
 import { MemoryBlobStore } from '../../fakes/memory-blob-store.ts';
@@ -55,7 +56,10 @@ void describe('acceptMessage', () => {
     const put = blobs.put.bind(blobs);
     blobs.put = (key, body, options) => (order.push(`put ${key}`), put(key, body, options));
     const sendBatch = queue.sendBatch.bind(queue);
-    queue.sendBatch = (name, bodies) => (order.push(`queue ${name}`), sendBatch(name, bodies));
+    queue.sendBatch = (name, bodies, options) => (
+      order.push(`queue ${name} ${JSON.stringify(options)}`),
+      sendBatch(name, bodies, options)
+    );
 
     const result = await acceptMessage(deps, input());
     const rawKey = 'raw/2026/11/25/00000000-0000-4000-8000-000000000003.eml';
@@ -63,7 +67,8 @@ void describe('acceptMessage', () => {
       `put ${rawKey}`,
       'put accepted/700.json',
       'put accepted/701.json',
-      `queue ${INGEST_QUEUE}`,
+      // The pointers, durable first, are the envelopes' record (accepted-recovery.ts).
+      `queue ${INGEST_QUEUE} {"recoveredBySender":true}`,
     ]);
     assert.deepEqual(result.messageIds, [700, 701]);
     assert.deepEqual(
@@ -80,6 +85,8 @@ void describe('acceptMessage', () => {
       routeId: null,
       via: 'api',
       credentialId: 101,
+      senderDomainId: 31,
+      clientIp: '203.0.113.9',
       mailFrom: 'app@example.com',
       rawKey,
       size: raw.length,
@@ -110,6 +117,12 @@ void describe('acceptMessage', () => {
       ],
     );
     assert.equal((await findAcceptedPointer(blobs, 702))?.serverId, 11);
+    const pointers = await Promise.all(result.messageIds.map((id) => findAcceptedPointer(blobs, id)));
+    assert.deepEqual(
+      envelopesOf(pointers.filter((pointer) => pointer !== null)),
+      result.envelopes,
+      'the pointers give back the envelopes queued',
+    );
   });
 
   void it('queues nothing and removes its pointers when a pointer cannot be written', async () => {

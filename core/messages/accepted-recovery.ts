@@ -1,0 +1,132 @@
+import type { Db } from '../db/database.ts';
+import type { BlobStore, Logger, Queue } from '../ports.ts';
+import { AcceptedPointer, messageIdOfPointerKey } from './accept-message.ts';
+import { AcceptedMessage, INGEST_QUEUE } from './accepted-message.ts';
+
+// The accept step sends its envelopes as `recoveredBySender`: the local queue commits them
+// without waiting for its log's sync, which saves the client a sync's wait before 250 or
+// `success`. A crash of the process loses no commit; a crash of the machine can lose the last
+// ones. The pointers, durable before the send, are the record: at start-up, every recipient
+// whose pointer is still there but who has neither a message row nor an envelope on the ingest
+// queue (or its dead-letter queue) is put back on the queue, its envelope rebuilt from its
+// pointers. Ingest is idempotent, so an envelope sent twice costs a receive, not a message.
+
+export interface AcceptedRecoveryDeps {
+  db: Db;
+  blobs: BlobStore;
+  queue: Queue;
+  logger: Logger;
+}
+
+export interface AcceptedRecoveryInput {
+  /** Every key under ACCEPTED_POINTER_PREFIX in the blob store. */
+  pointerKeys: readonly string[];
+  /** The bodies of every message on the ingest queue and its dead-letter queue. */
+  queuedBodies: readonly string[];
+}
+
+// Ids per `in (…)` list, far below every dialect's limit on parameters.
+const IDS_PER_QUERY = 500;
+
+/** Sends the lost envelopes again; resolves with them (none when nothing was lost). */
+export async function requeueAccepted(
+  deps: AcceptedRecoveryDeps,
+  input: AcceptedRecoveryInput,
+): Promise<AcceptedMessage[]> {
+  const queued = queuedMessageIds(input.queuedBodies);
+  const candidates = new Map<number, string>();
+  for (const key of input.pointerKeys) {
+    const id = messageIdOfPointerKey(key);
+    if (id !== null && !queued.has(id)) candidates.set(id, key);
+  }
+  for (const id of await existingRows(deps.db, [...candidates.keys()])) candidates.delete(id);
+
+  const pointers: AcceptedPointer[] = [];
+  for (const key of candidates.values()) {
+    const pointer = await readPointer(deps.blobs, key);
+    if (pointer) pointers.push(pointer);
+    else deps.logger.error('unreadable accepted pointer left as it is', { key });
+  }
+  const envelopes = envelopesOf(pointers);
+  if (envelopes.length === 0) return [];
+  await deps.queue.sendBatch(
+    INGEST_QUEUE,
+    envelopes.map((envelope) => JSON.stringify(envelope)),
+  );
+  deps.logger.warn('accepted messages whose envelopes were lost are queued again', {
+    messageIds: pointers.map((pointer) => pointer.messageId),
+  });
+  return envelopes;
+}
+
+function queuedMessageIds(bodies: readonly string[]): Set<number> {
+  const ids = new Set<number>();
+  for (const body of bodies) {
+    let parsed: ReturnType<typeof AcceptedMessage.safeParse>;
+    try {
+      parsed = AcceptedMessage.safeParse(JSON.parse(body));
+    } catch {
+      continue;
+    }
+    if (parsed.success) for (const recipient of parsed.data.recipients) ids.add(recipient.messageId);
+  }
+  return ids;
+}
+
+async function existingRows(db: Db, ids: readonly number[]): Promise<number[]> {
+  const found: number[] = [];
+  for (let at = 0; at < ids.length; at += IDS_PER_QUERY) {
+    const rows = await db
+      .selectFrom('messages')
+      .select('id')
+      .where('id', 'in', ids.slice(at, at + IDS_PER_QUERY))
+      .execute();
+    found.push(...rows.map((row) => Number(row.id)));
+  }
+  return found;
+}
+
+async function readPointer(blobs: BlobStore, key: string): Promise<AcceptedPointer | null> {
+  const object = await blobs.get(key);
+  if (object === null || object === 'not-modified') return null;
+  try {
+    const parsed = AcceptedPointer.safeParse(JSON.parse(Buffer.from(object.body).toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One envelope per raw message and server, its recipients in id order, as the accept step made them. */
+export function envelopesOf(pointers: readonly AcceptedPointer[]): AcceptedMessage[] {
+  const groups = new Map<string, AcceptedPointer[]>();
+  for (const pointer of [...pointers].sort((a, b) => a.messageId - b.messageId)) {
+    const key = JSON.stringify([pointer.rawKey, pointer.serverId]);
+    groups.set(key, [...(groups.get(key) ?? []), pointer]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    return AcceptedMessage.parse({
+      version: 1,
+      serverId: first.serverId,
+      via: first.via,
+      credentialId: first.credentialId,
+      senderDomainId: first.senderDomainId,
+      mailFrom: first.mailFrom,
+      recipients: group.map(({ messageId, token, address, kind, routeId }) => ({
+        messageId,
+        token,
+        address,
+        kind,
+        routeId,
+      })),
+      rawKey: first.rawKey,
+      size: first.size,
+      acceptedAt: first.acceptedAt,
+      tls: first.tls,
+      clientIp: first.clientIp,
+      bounce: first.bounce,
+      tag: first.tag,
+    } satisfies AcceptedMessage);
+  });
+}
