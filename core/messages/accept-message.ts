@@ -92,7 +92,8 @@ export function acceptedPointerKey(messageId: number): string {
 
 /** The message id a pointer's key names, or null for a key that is not a pointer's. */
 export function messageIdOfPointerKey(key: string): number | null {
-  const match = /^accepted\/([1-9]\d*)\.json$/.exec(key);
+  if (!key.startsWith(ACCEPTED_POINTER_PREFIX)) return null;
+  const match = /^([1-9]\d*)\.json$/.exec(key.slice(ACCEPTED_POINTER_PREFIX.length));
   const id = match ? Number(match[1]) : null;
   return id !== null && Number.isSafeInteger(id) ? id : null;
 }

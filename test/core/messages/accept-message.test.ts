@@ -3,6 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import {
   acceptMessage,
   acceptedPointerKey,
+  messageIdOfPointerKey,
   type AcceptedPointer,
   type AcceptDeps,
   type AcceptMessageInput,
@@ -96,6 +97,12 @@ void describe('acceptMessage', () => {
       tag: 'welcome',
     } satisfies AcceptedPointer);
     assert.ok(logger.has('info', 'message accepted', { messageIds: [700, 701], via: 'api' }));
+  });
+
+  void it('reads the message id back from a pointer key, and from nothing else', () => {
+    assert.equal(messageIdOfPointerKey(acceptedPointerKey(701)), 701);
+    for (const key of ['accepted/0.json', 'accepted/07.json', 'accepted/7.json.tmp', 'raw/accepted/7.json'])
+      assert.equal(messageIdOfPointerKey(key), null, key);
   });
 
   void it('groups recipients by server, ids ascending within each envelope', async () => {
