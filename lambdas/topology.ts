@@ -35,8 +35,8 @@ export interface FunctionSpec {
   triggers: readonly Trigger[];
   /**
    * What the function tells a caller of is durable before it answers, by its own writes (the send
-   * API's one write is a durable queue send): a runtime that makes commits durable in groups need
-   * not sync after its requests.
+   * API's are blob puts, durable when they resolve, and a queue send those blobs recover): a
+   * runtime that makes commits durable in groups need not sync after its requests.
    */
   answersDurably?: true;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pooledRandomBytes } from './random-pool.ts';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
+import { durably } from '../db/durability.ts';
 import type { SqlDialect } from '../db/sql-dialect.ts';
 import type { Ids } from '../ports.ts';
 
@@ -103,31 +104,38 @@ export class DatabaseIds implements Ids {
     return this.#lease;
   }
 
+  /**
+   * Durable before any of its ids is handed out: ids go into blobs that outlive the database's
+   * unsynced commits (the accept step's pointers), and a lease lost in a crash of the machine
+   * would hand the same ids out again.
+   */
   async #leaseBlock(): Promise<number> {
     const size = this.#blockSize;
-    return this.#db.transaction().execute(async (trx) => {
-      const bump = () =>
-        trx
-          .updateTable('id_blocks')
-          .set((eb) => ({ next_value: eb('next_value', '+', size) }))
-          .where('name', '=', SEQUENCE)
-          .executeTakeFirstOrThrow();
-      const read = async () => {
-        const query = trx.selectFrom('id_blocks').select('next_value').where('name', '=', SEQUENCE);
-        const row = await (this.#dialect === 'mysql' ? query.forUpdate() : query).executeTakeFirst();
-        if (!row) throw new Error(`id_blocks has no row named ${SEQUENCE}; run the migrations`);
-        return Number(row.next_value);
-      };
-      if (this.#dialect === 'mysql') {
-        const start = await read();
+    return durably(this.#db, this.#dialect, (db) =>
+      db.transaction().execute(async (trx) => {
+        const bump = () =>
+          trx
+            .updateTable('id_blocks')
+            .set((eb) => ({ next_value: eb('next_value', '+', size) }))
+            .where('name', '=', SEQUENCE)
+            .executeTakeFirstOrThrow();
+        const read = async () => {
+          const query = trx.selectFrom('id_blocks').select('next_value').where('name', '=', SEQUENCE);
+          const row = await (this.#dialect === 'mysql' ? query.forUpdate() : query).executeTakeFirst();
+          if (!row) throw new Error(`id_blocks has no row named ${SEQUENCE}; run the migrations`);
+          return Number(row.next_value);
+        };
+        if (this.#dialect === 'mysql') {
+          const start = await read();
+          await bump();
+          return start;
+        }
+        // SQLite's `begin` is deferred: a transaction that reads first and then writes fails at
+        // once (SQLITE_BUSY) if another process wrote in between, whereas one that writes first
+        // waits for the lock under the busy timeout.
         await bump();
-        return start;
-      }
-      // SQLite's `begin` is deferred: a transaction that reads first and then writes fails at
-      // once (SQLITE_BUSY) if another process wrote in between, whereas one that writes first
-      // waits for the lock under the busy timeout.
-      await bump();
-      return (await read()) - size;
-    });
+        return (await read()) - size;
+      }),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase, type DatabaseHandle, type Db } from '../../../core/db/database.ts';
 import { DatabaseIds } from '../../../core/local/database-ids.ts';
+import { DatasyncCounter } from '../../helpers/datasync-counter.ts';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { idsContract } from '../ports/ids.contract.ts';
 
@@ -112,6 +113,21 @@ for (const dialect of DIALECTS) {
             'ids run on into the block leased ahead',
           );
         } finally {
+          await own.drop();
+        }
+      });
+
+      void it('has the block synced before its first id is handed out (SQLite)', async () => {
+        const own = await freshDatabase(dialect);
+        const counter = new DatasyncCounter();
+        counter.start();
+        try {
+          const ids = new DatabaseIds({ db: own.handle.db, dialect, blockSize: 10 });
+          await ids.messageId();
+          // The accept step's pointers carry these ids and outlive unsynced commits.
+          assert.equal(counter.syncs.length, dialect === 'sqlite' ? 1 : 0);
+        } finally {
+          counter.stop();
           await own.drop();
         }
       });
