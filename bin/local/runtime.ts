@@ -9,15 +9,13 @@ import { migrateToLatest } from '../../core/db/migrate.ts';
 import type { Clock, Logger } from '../../core/ports.ts';
 import { startEdge, type Edge } from '../../smtp-edge/edge.ts';
 import { CLAIM_PREFIX, CLAIM_RETENTION_DAYS } from '../../smtp-edge/delivery/delivery-worker.ts';
-import { ACCEPTED_POINTER_PREFIX } from '../../core/messages/accept-message.ts';
-import { INGEST_QUEUE } from '../../core/messages/accepted-message.ts';
-import { requeueAccepted } from '../../core/messages/accepted-recovery.ts';
-import { deadLetterQueueName, functions } from '../../lambdas/topology.ts';
+import { functions } from '../../lambdas/topology.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { AcceptActivity } from './accept-activity.ts';
 import { startBlobExpiry } from './blob-expiry.ts';
 import { DatabaseUnreachableError } from './database-unreachable.ts';
 import { loadFunctions } from './function-loader.ts';
+import { requeueLostEnvelopes } from './lost-envelopes.ts';
 import { startHttpServer, type LocalHttpServer } from './http-server.ts';
 import { createLocalContext, localQueueSettings, localQueueSpecsOf } from './local-context.ts';
 import { healthRoute, metricsRoute, spaRoute } from './local-routes.ts';
@@ -86,14 +84,7 @@ export async function startLocal(options: LocalRuntimeOptions): Promise<LocalRun
       adminPassword: options.adminPassword,
     });
     await ctx.policy.publish();
-    // Before anything accepts or ingests: the lists below must not change while they are read.
-    await requeueAccepted(ctx, {
-      pointerKeys: blobs.keys(ACCEPTED_POINTER_PREFIX),
-      queuedBodies: [
-        ...(await queue.bodies(INGEST_QUEUE)),
-        ...(await queue.bodies(deadLetterQueueName(INGEST_QUEUE))),
-      ],
-    });
+    await requeueLostEnvelopes(ctx, { blobs, queue });
 
     const activity = new AcceptActivity();
     const edge: Edge = await startEdge({

@@ -21,8 +21,8 @@ export interface AcceptedRecoveryDeps {
 export interface AcceptedRecoveryInput {
   /** Every key under ACCEPTED_POINTER_PREFIX in the blob store. */
   pointerKeys: readonly string[];
-  /** The bodies of every message on the ingest queue and its dead-letter queue. */
-  queuedBodies: readonly string[];
+  /** The bodies of every message on the ingest queue and its dead-letter queue; read only when some pointer is left. */
+  queuedBodies(): Promise<readonly string[]>;
 }
 
 // Ids per `in (…)` list, far below every dialect's limit on parameters.
@@ -33,7 +33,9 @@ export async function requeueAccepted(
   deps: AcceptedRecoveryDeps,
   input: AcceptedRecoveryInput,
 ): Promise<AcceptedMessage[]> {
-  const queued = queuedMessageIds(input.queuedBodies);
+  // Usually none: ingest deletes each pointer once its row exists.
+  if (input.pointerKeys.length === 0) return [];
+  const queued = queuedMessageIds(await input.queuedBodies());
   const candidates = new Map<number, string>();
   for (const key of input.pointerKeys) {
     const id = messageIdOfPointerKey(key);

@@ -9,7 +9,7 @@ import {
   type AcceptResult,
 } from '../../../core/messages/accept-message.ts';
 import { AcceptedMessage, INGEST_QUEUE } from '../../../core/messages/accepted-message.ts';
-import { requeueAccepted } from '../../../core/messages/accepted-recovery.ts';
+import { requeueLostEnvelopes } from '../../../bin/local/lost-envelopes.ts';
 import { ingestAcceptedBatch } from '../../../core/messages/ingest.ts';
 import { deadLetterQueueName } from '../../../lambdas/topology.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
@@ -31,14 +31,8 @@ for (const dialect of DIALECTS) {
     after(() => test.close());
 
     const queue = () => test.ctx.queue as DatabaseQueue;
-    const recover = async () =>
-      requeueAccepted(test.ctx, {
-        pointerKeys: (test.ctx.blobs as SqliteBlobStore).keys(ACCEPTED_POINTER_PREFIX),
-        queuedBodies: [
-          ...(await queue().bodies(INGEST_QUEUE)),
-          ...(await queue().bodies(deadLetterQueueName(INGEST_QUEUE))),
-        ],
-      });
+    const recover = () =>
+      requeueLostEnvelopes(test.ctx, { blobs: test.ctx.blobs as SqliteBlobStore, queue: queue() });
     const accept = (recipients: string[]): Promise<AcceptResult> =>
       acceptMessage(test.ctx, {
         raw: Buffer.from('From: app@example.com\r\nSubject: recovery\r\n\r\nhi\r\n'),
