@@ -1,6 +1,8 @@
 import type { Db } from '../db/database.ts';
 import type { BlobStore, Logger, Queue } from '../ports.ts';
-import { AcceptedPointer, messageIdOfPointerKey } from './accept-message.ts';
+import type { AcceptedPointer } from './accept-message.ts';
+import { messageIdOfPointerKey } from './accept-message.ts';
+import { findAcceptedPointer } from './accepted-lookup.ts';
 import { AcceptedMessage, INGEST_QUEUE } from './accepted-message.ts';
 
 // The accept step sends its envelopes as `recoveredBySender`: the local queue commits them
@@ -36,18 +38,18 @@ export async function requeueAccepted(
   // Usually none: ingest deletes each pointer once its row exists.
   if (input.pointerKeys.length === 0) return [];
   const queued = queuedMessageIds(await input.queuedBodies());
-  const candidates = new Map<number, string>();
+  const candidates = new Set<number>();
   for (const key of input.pointerKeys) {
     const id = messageIdOfPointerKey(key);
-    if (id !== null && !queued.has(id)) candidates.set(id, key);
+    if (id !== null && !queued.has(id)) candidates.add(id);
   }
-  for (const id of await existingRows(deps.db, [...candidates.keys()])) candidates.delete(id);
+  for (const id of await existingRows(deps.db, [...candidates])) candidates.delete(id);
 
   const pointers: AcceptedPointer[] = [];
-  for (const key of candidates.values()) {
-    const pointer = await readPointer(deps.blobs, key);
+  for (const messageId of candidates) {
+    const pointer = await findAcceptedPointer(deps.blobs, messageId).catch(() => null);
     if (pointer) pointers.push(pointer);
-    else deps.logger.error('unreadable accepted pointer left as it is', { key });
+    else deps.logger.error('unreadable accepted pointer left as it is', { messageId });
   }
   const envelopes = envelopesOf(pointers);
   if (envelopes.length === 0) return [];
@@ -86,17 +88,6 @@ async function existingRows(db: Db, ids: readonly number[]): Promise<number[]> {
     found.push(...rows.map((row) => Number(row.id)));
   }
   return found;
-}
-
-async function readPointer(blobs: BlobStore, key: string): Promise<AcceptedPointer | null> {
-  const object = await blobs.get(key);
-  if (object === null || object === 'not-modified') return null;
-  try {
-    const parsed = AcceptedPointer.safeParse(JSON.parse(Buffer.from(object.body).toString('utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
 }
 
 /** One envelope per raw message and server, its recipients in id order, as the accept step made them. */
