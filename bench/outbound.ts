@@ -167,16 +167,18 @@ const diagnosticsSummaries: string[] = [];
 const profileWindows = new Map<string, ProfileWindow>();
 
 /**
- * CPU cores a process used while `work` ran (1.0 = one core busy the whole time). With a
+ * CPU cores a process used while `work` ran (1.0 = one core busy the whole time), and its main
+ * thread's share: the event loop, where Postern's requests, sessions and pipeline take turns. With a
  * platform label, the time is also kept as that platform's profile window.
  */
 async function withCpu<T>(
   subject: number | Platform,
   work: () => Promise<T>,
-): Promise<{ result: T; cores: number }> {
+): Promise<{ result: T; cores: number; mainCores: number }> {
   const pid = typeof subject === 'number' ? subject : subject.pid;
   const label = typeof subject === 'number' ? undefined : subject.label;
   const cpuBefore = cpuSecondsOf(pid);
+  const mainBefore = cpuSecondsOf(pid, pid);
   const start = performance.now();
   const window = { start: monotonicMicros(), end: 0 };
   if (typeof subject !== 'number') await subject.diagnosticsWindow();
@@ -187,8 +189,9 @@ async function withCpu<T>(
     const diagnostics = await subject.diagnosticsWindow();
     if (diagnostics) diagnosticsSummaries.push(summarizeDiagnostics(subject.label, diagnostics));
   }
-  const cores = (cpuSecondsOf(pid) - cpuBefore) / ((performance.now() - start) / 1000);
-  return { result, cores };
+  const seconds = (performance.now() - start) / 1000;
+  const cores = (cpuSecondsOf(pid) - cpuBefore) / seconds;
+  return { result, cores, mainCores: (cpuSecondsOf(pid, pid) - mainBefore) / seconds };
 }
 
 // ---- results, kept per run --------------------------------------------------------------------
@@ -197,6 +200,8 @@ interface Sample {
   ours: number;
   ceiling?: number;
   oursCpu?: number;
+  /** Cores the platform's main thread used: 1.0 is an event loop with no time to spare. */
+  oursMain?: number;
   ceilingCpu?: number;
   note?: string;
 }
@@ -257,7 +262,7 @@ async function measureApiMaxRate(run: number): Promise<void> {
 /** Rate and latency percentiles of one HTTP load, beside the bare server's. */
 function recordLoad(
   prefix: string,
-  ours: { result: LoadResult; cores: number },
+  ours: { result: LoadResult; cores: number; mainCores: number },
   ceiling: { result: LoadResult; cores: number },
 ): void {
   for (const figure of ['rate', 'p50', 'p95', 'p99'] as const) {
@@ -265,6 +270,7 @@ function recordLoad(
       ours: ours.result[figure],
       ceiling: ceiling.result[figure],
       oursCpu: ours.cores,
+      oursMain: ours.mainCores,
       ceilingCpu: ceiling.cores,
     });
   }
@@ -314,6 +320,7 @@ async function measureSmtp(run: number, reuse: boolean): Promise<void> {
       ours: ours.result.rate,
       ceiling: ceiling.result.rate,
       oursCpu: ours.cores,
+      oursMain: ours.mainCores,
       ceilingCpu: ceiling.cores,
     });
   });
@@ -342,7 +349,12 @@ async function measureEndToEnd(run: number, sink: Sink): Promise<void> {
     failuresNote(`E2E burst submissions, run ${run}`, submission);
     if (deliveries.missing > 0)
       notes.push(`E2E burst, run ${run}: ${deliveries.missing} accepted messages never reached the sink`);
-    record('e2e.rate', { ours: deliveries.rate, ceiling, oursCpu: measured.cores });
+    record('e2e.rate', {
+      ours: deliveries.rate,
+      ceiling,
+      oursCpu: measured.cores,
+      oursMain: measured.mainCores,
+    });
     record('e2e.accept', { ours: submission.acceptRate });
     record('e2e.burst-p95', { ours: deliveries.p95 });
     if (run === 1)
@@ -546,6 +558,22 @@ const cores = (values: (number | undefined)[]) => {
   return defined.length === 0 ? '' : formatRange(defined, (value) => value.toFixed(2));
 };
 
+/**
+ * On a rate's row, how busy the platform's main thread was and its time a message (busy cores over
+ * the rate): steadier from run to run than a tail latency, and what a change to the hot path moves.
+ */
+function mainThread(row: Row, list: readonly Sample[]): string {
+  if (!row.key.endsWith('.rate')) return '';
+  const measured = list.filter((sample) => sample.oursMain !== undefined && sample.ours > 0);
+  if (measured.length === 0) return '';
+  const busy = cores(measured.map((sample) => sample.oursMain));
+  const perMessage = formatRange(
+    measured.map((sample) => ((sample.oursMain ?? 0) / sample.ours) * 1000),
+    (value) => `${value.toFixed(2)} ms`,
+  );
+  return `${busy}, ${perMessage}`;
+}
+
 const output: string[][] = [
   [
     'measurement',
@@ -555,6 +583,7 @@ const output: string[][] = [
     'ceiling (same run)',
     'Postern / ceiling',
     'CPU cores: Postern | ceiling',
+    'main thread: busy, ms a message',
   ],
 ];
 for (const row of rows) {
@@ -583,6 +612,7 @@ for (const row of rows) {
           .filter(Boolean)
           .join(' | ')
       : '',
+    mainThread(row, list),
   ]);
 }
 if (peakRss.length > 0) {
@@ -595,6 +625,7 @@ if (peakRss.length > 0) {
     '',
     '',
     `in ${highest.label}`,
+    '',
   ]);
 }
 

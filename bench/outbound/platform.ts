@@ -240,10 +240,14 @@ export function memoryOf(pid: number): { rss: number; peak: number } {
   }
 }
 
-/** utime + stime of a process from /proc/<pid>/stat, in seconds. */
-export function cpuSecondsOf(pid: number): number {
+/**
+ * utime + stime of a process from /proc/<pid>/stat, in seconds; with `thread`, of that thread
+ * alone (a Node process's main thread has the process's own id).
+ */
+export function cpuSecondsOf(pid: number, thread?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+    const stat = readFileSync(path, 'utf8');
     // Fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
