@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { pooledRandomBytes } from './random-pool.ts';
+import { pooledRandomBytes } from '../random-pool.ts';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { durably } from '../db/durability.ts';

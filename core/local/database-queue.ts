@@ -5,7 +5,7 @@ import { durably } from '../db/durability.ts';
 import type { SqlDialect } from '../db/sql-dialect.ts';
 import type { Clock, Queue, QueueDepth, QueueMessage, QueueSendOptions } from '../ports.ts';
 import { GroupCommit } from './group-commit.ts';
-import { pooledRandomBytes } from './random-pool.ts';
+import { pooledRandomBytes } from '../random-pool.ts';
 
 /**
  * What the queue needs to know of each queue. The same shape as the topology's QueueSpec plus its

@@ -18,7 +18,7 @@ import type { BlobObject, BlobPutOptions, BlobStore } from '../ports.ts';
 import { blobKeySegments, etagOf } from './blob-key.ts';
 import { GroupCommit } from './group-commit.ts';
 import { KeyedLock } from './keyed-lock.ts';
-import { pooledRandomBytes } from './random-pool.ts';
+import { pooledRandomBytes } from '../random-pool.ts';
 
 // Directories whose fsyncs are being grouped; past this many (a new day's folder each day), the
 // idle ones are forgotten.

@@ -1,6 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type MimeNode from 'nodemailer/lib/mime-node';
 import { writeMime } from '../mail/mime-writer.ts';
+import { pooledRandomBytes } from '../random-pool.ts';
 
 // The MIME message send/message stores, built as Postal's OutgoingMessagePrototype#raw_message
 // builds it (reference/postal.md §2.1): the caller's custom headers first, then To, Cc, From,
@@ -109,6 +110,9 @@ export function composeMessage(input: ComposeInput): MimeNode {
       content: Buffer.from(attachment.data.buffer, attachment.data.byteOffset, attachment.data.byteLength),
     })),
     newline: 'win',
+    // What each MIME node would otherwise draw from OpenSSL itself, once per message: a call that
+    // cost more than composing the whole tree.
+    baseBoundary: pooledRandomBytes(8).toString('hex'),
     // Content never comes from a path or URL here; refuse it outright should a caller slip one in.
     disableFileAccess: true,
     disableUrlAccess: true,

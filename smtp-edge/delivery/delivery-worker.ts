@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
@@ -7,6 +6,7 @@ import { DeliveryResult, RESULTS_QUEUE, type DeliveryOutcome } from '../../core/
 import { resolveDestinations, type AddressFamilies } from '../../core/delivery/mx-resolution.ts';
 import { isRateLimitReply, parseReply, retryHintSeconds } from '../../core/delivery/smtp-reply.ts';
 import { isPrivateAddress } from '../../core/net/target-address.ts';
+import { pooledRandomBytes } from '../../core/random-pool.ts';
 import type {
   BlobStore,
   Clock,
@@ -486,7 +486,7 @@ class Worker implements DeliveryWorker {
   /** The delivery attempt as a list of steps; every exit is a result with a reason. */
   async #attempt(job: DeliveryJob, progress: { sendStarted: boolean }, jobLog: Logger): Promise<Attempt> {
     const started = performance.now();
-    const logId = randomBytes(4).toString('hex').toUpperCase();
+    const logId = pooledRandomBytes(4).toString('hex').toUpperCase();
     const log = jobLog.child({ logId });
     const finish = (
       status: DeliveryOutcome,
