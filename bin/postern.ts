@@ -75,9 +75,13 @@ async function start(config: LocalConfig): Promise<void> {
   process.env.UV_THREADPOOL_SIZE ??= '16';
   const { ensureMysqlDatabase, parseDatabaseUrl } = await import('../core/db/database.ts');
   const { JsonLogger } = await import('../core/local/json-logger.ts');
+  const { BatchedLineSink } = await import('../core/local/batched-line-sink.ts');
   const { startLocal } = await import('./local/runtime.ts');
   const { printBanner } = await import('./local/banner.ts');
-  const logger = new JsonLogger({ level: config.logLevel });
+  const lines = new BatchedLineSink(process.stdout);
+  // Also on an uncaught error: Node runs 'exit' listeners before it ends the process.
+  process.on('exit', () => lines.flush());
+  const logger = new JsonLogger({ level: config.logLevel, stream: lines });
   if (parseDatabaseUrl(config.databaseUrl).dialect === 'mysql') {
     await ensureMysqlDatabase(config.databaseUrl).catch((error: unknown) => {
       throw new DatabaseUnreachableError(config.databaseUrl, error);
@@ -111,6 +115,8 @@ async function start(config: LocalConfig): Promise<void> {
     );
   };
   if (stopRequested) return stopNow(stopRequested);
+  // The start-up's lines before the banner, as they were logged.
+  lines.flush();
   printBanner({ config, runtime, version: packageJson.version });
 }
 
