@@ -6,13 +6,14 @@ import type { HttpEvent } from '../../lambdas/http/http-types.ts';
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+(json|xml))/i;
 
+/** `url` is the request's target as the server parsed it to route it. */
 export function toHttpEvent(
   request: IncomingMessage,
+  url: URL,
   body: Buffer,
   route: { routeKey: string; pathParameters: Record<string, string> },
   now: number,
 ): HttpEvent {
-  const url = new URL(request.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(request.headersDistinct)) {

@@ -77,13 +77,14 @@ export async function startHttpServer(options: LocalHttpServerOptions): Promise<
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     for (const local of options.localRoutes) if (await local(request, response)) return;
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     const match = routes.match(request.method ?? 'GET', path);
     if (!match)
       return send(response, jsonError(404, 'route_not_found', `no route for ${request.method} ${path}`));
     const body = await readBody(request);
     if (body === null) return send(response, jsonError(413, 'payload_too_large', 'the body exceeds 10 MB'));
-    const event: HttpEvent = toHttpEvent(request, body, match, options.clock.now());
+    const event: HttpEvent = toHttpEvent(request, url, body, match, options.clock.now());
     const fn = match.target;
     const result = (await fn.invoke(
       event,
