@@ -18,9 +18,9 @@ export function requeueLostEnvelopes(
   const { blobs, queue } = stores;
   return requeueAccepted(ctx, {
     pointerKeys: blobs.keys(ACCEPTED_POINTER_PREFIX),
-    queuedBodies: async () => [
-      ...(await queue.bodies(INGEST_QUEUE)),
-      ...(await queue.bodies(deadLetterQueueName(INGEST_QUEUE))),
-    ],
+    queuedBodies: async function* () {
+      yield* queue.bodies(INGEST_QUEUE);
+      yield* queue.bodies(deadLetterQueueName(INGEST_QUEUE));
+    },
   });
 }

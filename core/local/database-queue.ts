@@ -28,6 +28,8 @@ export interface DatabaseQueueOptions {
 
 // Rows per statement: 4 parameters a row stays far below every dialect's limit on parameters.
 const ROWS_PER_STATEMENT = 500;
+// Rows read at a time when a queue is listed whole (bodies()).
+const BODIES_PER_PAGE = 1_000;
 
 interface QueueRow {
   queue: string;
@@ -157,14 +159,24 @@ export class DatabaseQueue implements Queue {
 
   /**
    * The bodies of every message of `queue`, visible, in flight or delayed, in the order sent:
-   * what recovery at start-up compares its senders' records with.
+   * what recovery at start-up compares its senders' records with. Read `pageSize` rows at a time,
+   * so that a backlog of millions is never all in memory at once.
    */
-  async bodies(queue: string): Promise<string[]> {
+  async *bodies(queue: string, pageSize = BODIES_PER_PAGE): AsyncGenerator<string> {
     this.#settings(queue);
-    const { rows } = await this.#db.executeQuery<{ body: string }>(
-      CompiledQuery.raw('select body from queue_messages where queue = ? order by id', [queue]),
-    );
-    return rows.map((row) => row.body);
+    for (let after = 0; ;) {
+      const { rows } = await this.#db.executeQuery<{ id: number | bigint; body: string }>(
+        CompiledQuery.raw(
+          // By id, the queue kept out of the choice of index (see deleteByHandles): each page
+          // starts where the last ended instead of walking the queue's backlog again.
+          'select id, body from queue_messages where id > ? and +queue = ? order by id limit ?',
+          [after, queue, pageSize],
+        ),
+      );
+      for (const row of rows) yield row.body;
+      if (rows.length < pageSize) return;
+      after = Number(rows.at(-1)!.id);
+    }
   }
 
   async receive(

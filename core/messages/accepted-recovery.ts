@@ -23,8 +23,11 @@ export interface AcceptedRecoveryDeps {
 export interface AcceptedRecoveryInput {
   /** Every key under ACCEPTED_POINTER_PREFIX in the blob store. */
   pointerKeys: readonly string[];
-  /** The bodies of every message on the ingest queue and its dead-letter queue; read only when some pointer is left. */
-  queuedBodies(): Promise<readonly string[]>;
+  /**
+   * The bodies of every message on the ingest queue and its dead-letter queue, read as far as
+   * needed: only when some pointer is left, and no further than the last envelope looked for.
+   */
+  queuedBodies(): AsyncIterable<string>;
 }
 
 // Ids per `in (…)` list, far below every dialect's limit on parameters.
@@ -35,15 +38,20 @@ export async function requeueAccepted(
   deps: AcceptedRecoveryDeps,
   input: AcceptedRecoveryInput,
 ): Promise<AcceptedMessage[]> {
-  // Usually none: ingest deletes each pointer once its row exists.
-  if (input.pointerKeys.length === 0) return [];
-  const queued = queuedMessageIds(await input.queuedBodies());
+  // Usually there is none: ingest deletes each pointer once its row exists.
   const candidates = new Set<number>();
   for (const key of input.pointerKeys) {
     const id = messageIdOfPointerKey(key);
-    if (id !== null && !queued.has(id)) candidates.add(id);
+    if (id !== null) candidates.add(id);
   }
   for (const id of await existingRows(deps.db, [...candidates])) candidates.delete(id);
+  if (candidates.size === 0) return [];
+  // After a crash under load, what is left is the ingest backlog, on the queue: it is read body
+  // by body and only the ids still looked for are kept.
+  for await (const body of input.queuedBodies()) {
+    for (const id of messageIdsOf(body)) candidates.delete(id);
+    if (candidates.size === 0) break;
+  }
 
   const pointers: AcceptedPointer[] = [];
   for (const messageId of candidates) {
@@ -63,18 +71,15 @@ export async function requeueAccepted(
   return envelopes;
 }
 
-function queuedMessageIds(bodies: readonly string[]): Set<number> {
-  const ids = new Set<number>();
-  for (const body of bodies) {
-    let parsed: ReturnType<typeof AcceptedMessage.safeParse>;
-    try {
-      parsed = AcceptedMessage.safeParse(JSON.parse(body));
-    } catch {
-      continue;
-    }
-    if (parsed.success) for (const recipient of parsed.data.recipients) ids.add(recipient.messageId);
+/** The message ids an ingest envelope carries; none when it is not one. */
+function messageIdsOf(body: string): number[] {
+  let parsed: ReturnType<typeof AcceptedMessage.safeParse>;
+  try {
+    parsed = AcceptedMessage.safeParse(JSON.parse(body));
+  } catch {
+    return [];
   }
-  return ids;
+  return parsed.success ? parsed.data.recipients.map((recipient) => recipient.messageId) : [];
 }
 
 async function existingRows(db: Db, ids: readonly number[]): Promise<number[]> {

@@ -52,7 +52,12 @@ for (const dialect of DIALECTS) {
         await queue.send('jobs', 'later', { delaySeconds: 60 });
         await queue.send('other', 'elsewhere');
         await queue.receive('jobs', { max: 1 });
-        assert.deepEqual(await queue.bodies('jobs'), ['first', 'second', 'later']);
+        assert.deepEqual(await Array.fromAsync(queue.bodies('jobs')), ['first', 'second', 'later']);
+        assert.deepEqual(
+          await Array.fromAsync(queue.bodies('jobs', 2)),
+          ['first', 'second', 'later'],
+          'the same, read two rows at a time',
+        );
         await database.handle.db.deleteFrom('queue_messages').execute();
       });
 
@@ -69,7 +74,7 @@ for (const dialect of DIALECTS) {
         } finally {
           counter.stop();
         }
-        assert.deepEqual(await queue.bodies('jobs'), ['recovered', 'plain']);
+        assert.deepEqual(await Array.fromAsync(queue.bodies('jobs')), ['recovered', 'plain']);
         await database.handle.db.deleteFrom('queue_messages').execute();
       });
 

@@ -10,6 +10,7 @@ import {
 } from '../../../core/messages/accept-message.ts';
 import { AcceptedMessage, INGEST_QUEUE } from '../../../core/messages/accepted-message.ts';
 import { requeueLostEnvelopes } from '../../../bin/local/lost-envelopes.ts';
+import { requeueAccepted } from '../../../core/messages/accepted-recovery.ts';
 import { ingestAcceptedBatch } from '../../../core/messages/ingest.ts';
 import { deadLetterQueueName } from '../../../lambdas/topology.ts';
 import { DIALECTS } from '../../helpers/databases.ts';
@@ -71,11 +72,38 @@ for (const dialect of DIALECTS) {
 
       const requeued = await recover();
       assert.deepEqual(requeued, lost.envelopes, 'the same envelope, rebuilt from its two pointers');
-      const onQueue = (await queue().bodies(INGEST_QUEUE)).map((body) =>
+      const onQueue = (await Array.fromAsync(queue().bodies(INGEST_QUEUE))).map((body) =>
         AcceptedMessage.parse(JSON.parse(body)),
       );
       assert.deepEqual(onQueue, [...kept.envelopes, ...lost.envelopes]);
       assert.deepEqual(await recover(), [], 'on the queue now: nothing more to do');
+      await forgetAll();
+    });
+
+    it('reads the queue only while some envelope is still looked for, and not at all when every pointer has its row', async () => {
+      const backlog = [await accept(['six@example.net']), await accept(['seven@example.net'])];
+      let readPast = false;
+      let opened = 0;
+      const recoverReading = () =>
+        requeueAccepted(test.ctx, {
+          pointerKeys: (test.ctx.blobs as SqliteBlobStore).keys(ACCEPTED_POINTER_PREFIX),
+          queuedBodies: async function* () {
+            opened += 1;
+            yield* queue().bodies(INGEST_QUEUE);
+            // What a longer backlog would hold past the envelopes looked for.
+            readPast = true;
+            yield 'not an envelope';
+          },
+        });
+
+      assert.deepEqual(await recoverReading(), [], 'every envelope is on the queue');
+      assert.equal(readPast, false, 'read no further than the last envelope looked for');
+      await ingestAcceptedBatch(
+        test.ctx,
+        backlog.flatMap((accepted) => accepted.envelopes),
+      );
+      assert.deepEqual(await recoverReading(), []);
+      assert.equal(opened, 1, 'with a row for every pointer, the queue is not read');
       await forgetAll();
     });
 
