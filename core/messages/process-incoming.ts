@@ -2,7 +2,8 @@ import type { Row } from '../db/schema.ts';
 import { messageIdOfReturnPath } from '../delivery/return-path.ts';
 import { holdForJob, holdIfDevelopmentMode, holdIfSuspended } from './holds.ts';
 import { addDelivery } from './message-deliveries.ts';
-import { emitBounceEvent, emitMessageEvent } from './message-events.ts';
+import { emitBounceEvent } from './message-events.ts';
+import { endAttempt } from './end-attempt.ts';
 import { staleManualJob, type ProcessOutcome, type ProcessState } from './process-state.ts';
 
 // The process stage for incoming mail. Bounces are linked to the message they return, by the
@@ -23,39 +24,18 @@ export async function processIncoming(state: ProcessState): Promise<ProcessOutco
   return (await holdIfDevelopmentMode(state)) ?? followRoute(state);
 }
 
-/** Settles the message for this attempt; a HardFail is told to webhooks (MessageDeliveryFailed). */
-async function finish(
-  state: ProcessState,
-  status: 'Processed' | 'HardFail',
-  details: string,
-  extra: Partial<Row<'messages'>> = {},
-): Promise<boolean> {
-  const { ctx, message, job } = state;
-  const finished = await ctx.db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('messages')
-      .set({ status, attempt: job.attempt, held: 0, ...extra })
-      .where('id', '=', message.id)
-      .where('attempt', '=', job.attempt - 1)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return false;
-    await addDelivery(trx, message, { status, details, attempt: job.attempt }, ctx.clock.now());
-    return true;
-  });
-  if (finished) await emitMessageEvent(ctx, message, { status, details, attempt: job.attempt }, state.memo);
-  return finished;
-}
-
 async function linkBounce(state: ProcessState): Promise<ProcessOutcome> {
   const { ctx, message } = state;
   const original = await originalOf(state);
   if (!original) {
     const reason = 'This bounce could not be linked to a message sent from this server';
-    await finish(state, 'HardFail', reason);
+    await endAttempt(state, { status: 'HardFail', details: reason });
     return { outcome: 'failed', reason };
   }
-  const linked = await finish(state, 'Processed', `Bounce for <msg:${original.id}>`, {
-    bounce_for_id: original.id,
+  const linked = await endAttempt(state, {
+    status: 'Processed',
+    details: `Bounce for <msg:${original.id}>`,
+    set: { bounce_for_id: original.id },
   });
   if (!linked) return { outcome: 'skipped', reason: 'already linked' };
   await ctx.db.transaction().execute(async (trx) => {
@@ -111,17 +91,17 @@ async function followRoute(state: ProcessState): Promise<ProcessOutcome> {
       : await ctx.db.selectFrom('routes').selectAll().where('id', '=', message.route_id).executeTakeFirst();
   if (!route) {
     const reason = 'No route matches this message';
-    await finish(state, 'HardFail', reason);
+    await endAttempt(state, { status: 'HardFail', details: reason });
     return { outcome: 'failed', reason };
   }
   if (route.mode === 'Accept' || (route.mode === 'Hold' && job.manual)) {
     const reason = `Accepted by route ${route.name}`;
-    await finish(state, 'Processed', reason);
+    await endAttempt(state, { status: 'Processed', details: reason });
     return { outcome: 'processed', reason };
   }
   if (route.mode === 'Bounce' || route.mode === 'Reject') {
     const reason = `Route ${route.name} does not accept incoming messages`;
-    await finish(state, 'HardFail', reason);
+    await endAttempt(state, { status: 'HardFail', details: reason });
     return { outcome: 'failed', reason };
   }
   const reason =

@@ -7,8 +7,7 @@ import { senderHeadersOf } from './raw-headers.ts';
 import { incrementLiveStats, liveCount } from '../stats/message-stats.ts';
 import { activeSuppression, addSuppression } from '../suppressions/suppressions.ts';
 import { holdForJob, holdIfDevelopmentMode, holdIfSuspended } from './holds.ts';
-import { addDelivery } from './message-deliveries.ts';
-import { emitMessageEvent } from './message-events.ts';
+import { endAttempt } from './end-attempt.ts';
 import { sendingDomain, staleManualJob } from './process-state.ts';
 import { prepareMessage, type PreparedMessage } from './prepare-message.ts';
 import type { ProcessOutcome, ProcessState } from './process-state.ts';
@@ -158,33 +157,7 @@ async function fail(
   reason: string,
   alsoIn?: (trx: Db) => Promise<unknown>,
 ): Promise<ProcessOutcome> {
-  const { ctx, message, job } = state;
-  const failed = await ctx.db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('messages')
-      .set({ status: 'HardFail', attempt: job.attempt, held: 0 })
-      .where('id', '=', message.id)
-      // Waiting for this attempt, or holding it for an earlier run of this job that died.
-      .where('attempt', 'in', [job.attempt - 1, job.attempt])
-      .where('status', '!=', 'HardFail')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return false;
-    await addDelivery(
-      trx,
-      message,
-      { status: 'HardFail', details: reason, attempt: job.attempt },
-      ctx.clock.now(),
-    );
-    await alsoIn?.(trx);
-    return true;
-  });
-  if (failed)
-    await emitMessageEvent(
-      ctx,
-      message,
-      { status: 'HardFail', details: reason, attempt: job.attempt },
-      state.memo,
-    );
+  const failed = await endAttempt(state, { status: 'HardFail', details: reason, alsoIn, mayBeClaimed: true });
   return { outcome: failed ? 'failed' : 'skipped', reason };
 }
 
