@@ -69,8 +69,11 @@ export async function chooseSource(
   };
 }
 
-/** Postal's weighted order: random × priority, highest wins. */
-function pickWeighted<T extends { priority: number }>(
+/**
+ * Postal's weighted order: random × priority, highest wins. An address of higher priority wins
+ * more often (100 against 50: three times in four), and one of priority 0 only when all are 0.
+ */
+export function pickWeighted<T extends { priority: number }>(
   items: readonly T[],
   random: () => number,
 ): T | undefined {
