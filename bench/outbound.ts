@@ -209,6 +209,12 @@ const samples = new Map<string, Sample[]>();
 const notes: string[] = [];
 const peakRss: { label: string; bytes: number }[] = [];
 
+/** The CPU fields of a sample, from what withCpu measured on the platform. */
+const platformCpu = (measured: { cores: number; mainCores: number }) => ({
+  oursCpu: measured.cores,
+  oursMain: measured.mainCores,
+});
+
 function record(key: string, sample: Sample): void {
   samples.set(key, [...(samples.get(key) ?? []), sample]);
 }
@@ -269,8 +275,7 @@ function recordLoad(
     record(`${prefix}.${figure}`, {
       ours: ours.result[figure],
       ceiling: ceiling.result[figure],
-      oursCpu: ours.cores,
-      oursMain: ours.mainCores,
+      ...platformCpu(ours),
       ceilingCpu: ceiling.cores,
     });
   }
@@ -319,8 +324,7 @@ async function measureSmtp(run: number, reuse: boolean): Promise<void> {
     record(`${key}.rate`, {
       ours: ours.result.rate,
       ceiling: ceiling.result.rate,
-      oursCpu: ours.cores,
-      oursMain: ours.mainCores,
+      ...platformCpu(ours),
       ceilingCpu: ceiling.cores,
     });
   });
@@ -349,12 +353,7 @@ async function measureEndToEnd(run: number, sink: Sink): Promise<void> {
     failuresNote(`E2E burst submissions, run ${run}`, submission);
     if (deliveries.missing > 0)
       notes.push(`E2E burst, run ${run}: ${deliveries.missing} accepted messages never reached the sink`);
-    record('e2e.rate', {
-      ours: deliveries.rate,
-      ceiling,
-      oursCpu: measured.cores,
-      oursMain: measured.mainCores,
-    });
+    record('e2e.rate', { ours: deliveries.rate, ceiling, ...platformCpu(measured) });
     record('e2e.accept', { ours: submission.acceptRate });
     record('e2e.burst-p95', { ours: deliveries.p95 });
     if (run === 1)
