@@ -3,7 +3,8 @@ import { join, relative, sep } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { openWalDatabase } from '../db/dialects/node-sqlite.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { GroupedDataSync, WalSync } from '../db/dialects/wal-sync.ts';
+import { WalCheckpointer } from '../db/dialects/wal-checkpointer.ts';
+import { WalSync } from '../db/dialects/wal-sync.ts';
 import type { BlobObject, BlobPutOptions, BlobStore, Clock } from '../ports.ts';
 import { blobKeySegments, etagOf } from './blob-key.ts';
 import type { FileBlobStore } from './file-blob-store.ts';
@@ -16,8 +17,11 @@ import { systemClock } from './system-clock.ts';
 // are rows, and larger ones files, written and read off the event loop.
 const INLINE_LIMIT = 256 * 1024;
 
-// About as much as SQLite's own automatic checkpoint lets the log grow (1,000 pages of 4 KB).
-const CHECKPOINT_AFTER_BYTES = 4 * 1024 * 1024;
+// The log is copied into the database file a slice at a time (dialects/wal-checkpointer.ts),
+// and started over at about as much as SQLite's own automatic checkpoint lets it grow (1,000 pages
+// of 4 KB).
+const CHECKPOINT_SLICE_BYTES = 512 * 1024;
+const LOG_RESTART_BYTES = 4 * 1024 * 1024;
 // What a write adds to the log besides its body: its share of the pages it touches.
 const WRITE_OVERHEAD_BYTES = 512;
 
@@ -77,9 +81,7 @@ export interface SqliteBlobStoreOptions {
 export class SqliteBlobStore implements BlobStore {
   readonly #db: DatabaseSync;
   readonly #walSync: WalSync;
-  readonly #databaseSync: GroupedDataSync;
-  /** Roughly what the log holds that the database file does not. */
-  #uncheckpointedBytes = 0;
+  readonly #checkpointer: WalCheckpointer;
   readonly #files: FileBlobStore;
   readonly #clock: Clock;
   readonly #locks = new KeyedLock();
@@ -109,13 +111,16 @@ export class SqliteBlobStore implements BlobStore {
   private constructor(options: SqliteBlobStoreOptions) {
     // #commit syncs the log once for each group.
     this.#db = openWalDatabase(options.path);
-    // Checkpoints are #checkpoint's, not a commit's (see there).
+    // Checkpoints are the checkpointer's, after a commit, not inside one (see there).
     this.#db.exec('pragma wal_autocheckpoint = 0');
     this.#db.exec(
       'create table if not exists blobs (key text primary key, body blob, etag text not null, written_at integer not null)',
     );
     this.#walSync = new WalSync(options.path);
-    this.#databaseSync = new GroupedDataSync(options.path);
+    this.#checkpointer = new WalCheckpointer(this.#db, options.path, {
+      sliceBytes: CHECKPOINT_SLICE_BYTES,
+      restartBytes: LOG_RESTART_BYTES,
+    });
     this.#files = options.files;
     this.#clock = options.clock ?? systemClock;
     this.#head = this.#db.prepare('select etag, body is null as external from blobs where key = ?');
@@ -200,7 +205,7 @@ export class SqliteBlobStore implements BlobStore {
     const [start, end] = keyRange(prefix);
     let removed = 0;
     for (;;) {
-      // Through #commit, as every write is (#checkpoint says why).
+      // Through #commit, as every write is (the checkpointer counts on it).
       const expiry: Write = { kind: 'expire', start, end, before };
       await this.#writes.submit(expiry);
       const rows = expiry.removed ?? [];
@@ -264,8 +269,9 @@ export class SqliteBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer.close();
     this.#db.close();
-    await Promise.all([this.#walSync.close(), this.#databaseSync.close()]);
+    await this.#walSync.close();
   }
 
   #headOf(key: string): Head | null {
@@ -282,31 +288,31 @@ export class SqliteBlobStore implements BlobStore {
 
   /** One transaction for a group's writes, in the order they came, then one sync of the log. */
   async #commit(writes: Write[]): Promise<void> {
+    let logged = 0;
     this.#db.exec('begin');
     try {
-      for (const write of writes) this.#apply(write);
+      for (const write of writes) logged += this.#apply(write);
       this.#db.exec('commit');
     } catch (error) {
       this.#db.exec('rollback');
       throw error;
     }
     await this.#walSync.sync();
-    if (this.#uncheckpointedBytes >= CHECKPOINT_AFTER_BYTES) await this.#checkpoint();
+    await this.#checkpointer.written(logged);
   }
 
-  #apply(write: Write): void {
+  /** Applies one write; returns roughly how many bytes it added to the log. */
+  #apply(write: Write): number {
     switch (write.kind) {
       case 'expire':
         write.removed = this.#expire.all(write.start, write.end, write.before, EXPIRE_BATCH) as {
           key: string;
           external: number;
         }[];
-        this.#uncheckpointedBytes += WRITE_OVERHEAD_BYTES * write.removed.length;
-        return;
+        return WRITE_OVERHEAD_BYTES * write.removed.length;
       case 'delete':
         this.#delete.run(write.key);
-        this.#uncheckpointedBytes += WRITE_OVERHEAD_BYTES;
-        return;
+        return WRITE_OVERHEAD_BYTES;
       case 'put': {
         const { key, body, etag, writtenAt } = write;
         if (body === null) this.#upsert.run(key, null, etag, writtenAt);
@@ -314,28 +320,9 @@ export class SqliteBlobStore implements BlobStore {
           this.#upsert.run(key, body, etag, writtenAt);
           write.replacedFile = true;
         }
-        this.#uncheckpointedBytes += WRITE_OVERHEAD_BYTES + (body?.byteLength ?? 0);
+        return WRITE_OVERHEAD_BYTES + (body?.byteLength ?? 0);
       }
     }
-  }
-
-  /**
-   * Copies the log into the database file. SQLite's automatic checkpoint would run inside a
-   * commit and, under synchronous = NORMAL, fsync the database file there, on the event loop.
-   * Here the checkpoint only copies pages (synchronous = OFF for its length), and the database
-   * file is synced from the thread pool before any write can restart the log over the frames
-   * just copied: every write to this file is one of #commit's, and the next waits for this one.
-   * The log itself was synced by the commit before.
-   */
-  async #checkpoint(): Promise<void> {
-    this.#db.exec('pragma synchronous = off');
-    try {
-      this.#db.exec('pragma wal_checkpoint(passive)');
-    } finally {
-      this.#db.exec('pragma synchronous = normal');
-    }
-    this.#uncheckpointedBytes = 0;
-    await this.#databaseSync.sync();
   }
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readlinkSync, statSync } from 'node:fs';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -269,22 +270,48 @@ void describe('SqliteBlobStore beyond the contract', () => {
       }
     });
 
-    void it('checkpoints the log into the database file itself, syncing that file from the thread pool', async () => {
+    void it('copies the log into the database file a slice at a time, keeping every copied frame in the log until the file is synced', async () => {
       const { store, dir, cleanup } = await openStore();
       const database = join(dir, 'blobs.db');
+      // What a crash could leave of the database file: none of the copies made since it was synced.
+      const unsynced = join(dir, 'unsynced');
+      await mkdir(unsynced);
+      await copyFile(database, join(unsynced, 'blobs.db'));
       // Which file each synced descriptor names, while it is still open.
       const syncedFile = (fd: number) => readlinkSync(`/proc/self/fd/${fd}`);
       try {
         const body = randomBytes(200 * 1024);
         counter.reset();
-        for (let n = 0; n < 10; n += 1) await store.put(`raw/${n}.eml`, body);
-        assert.ok(statSync(database).size < 1024 * 1024, 'under 4 MB of writes, the pages stay in the log');
-        for (let n = 10; n < 30; n += 1) await store.put(`raw/${n}.eml`, body);
-        assert.ok(statSync(database).size > 4 * 1024 * 1024, 'past 4 MB, the log was copied into the file');
+        for (let n = 0; n < 15; n += 1) await store.put(`raw/${n}.eml`, body);
+        assert.ok(statSync(database).size > 1024 * 1024, 'slices of the log were copied into the file');
+        assert.ok(
+          !counter.syncs.map(syncedFile).includes(database),
+          'a slice leaves the file unsynced: the log still holds what it copied',
+        );
+        await copyFile(`${database}-wal`, join(unsynced, 'blobs.db-wal'));
+        const recovered = new DatabaseSync(join(unsynced, 'blobs.db'));
+        try {
+          for (let n = 0; n < 15; n += 1) {
+            const row = recovered.prepare('select body from blobs where key = ?').get(`raw/${n}.eml`) as
+              { body: Uint8Array } | undefined;
+            assert.ok(
+              row && body.equals(row.body),
+              `raw/${n}.eml replayed from the log over the unsynced file`,
+            );
+          }
+        } finally {
+          recovered.close();
+        }
+
+        for (let n = 15; n < 90; n += 1) await store.put(`raw/${n}.eml`, body);
         const files = counter.syncs.map(syncedFile);
-        assert.ok(files.includes(database), 'the database file was synced after its checkpoint');
+        assert.ok(files.includes(database), 'past 4 MB, the log was copied whole and the file synced');
         assert.ok(files.includes(`${database}-wal`), 'and the log after each commit');
-        for (let n = 0; n < 30; n += 1) assert.ok(body.equals(await bodyOf(store, `raw/${n}.eml`)));
+        assert.ok(
+          statSync(`${database}-wal`).size < 5 * 1024 * 1024,
+          `the log started over rather than holding all 18 MB (${statSync(`${database}-wal`).size} bytes)`,
+        );
+        for (let n = 0; n < 90; n += 1) assert.ok(body.equals(await bodyOf(store, `raw/${n}.eml`)));
       } finally {
         await cleanup();
       }
