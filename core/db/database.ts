@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 import { openNodeSqlite } from './dialects/node-sqlite.ts';
+import { MAIN_DATABASE_CHECKPOINTS, SlicedCheckpoints } from './dialects/sliced-checkpoints.ts';
 import { SqliteRowLocksPlugin } from './dialects/sqlite-row-locks.ts';
 import { WalSync } from './dialects/wal-sync.ts';
 import { registerWalSync } from './durability.ts';
@@ -33,10 +34,12 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     if (location === ':memory:') return { db, dialect, destroy: () => db.destroy() };
     const walSync = new WalSync(location);
     registerWalSync(db, walSync);
+    const checkpoints = new SlicedCheckpoints(db, sqlite.raw, location, MAIN_DATABASE_CHECKPOINTS);
     return {
       db,
       dialect,
       async destroy() {
+        await checkpoints.stop();
         await db.destroy();
         await walSync.close();
       },

@@ -82,6 +82,9 @@ export class SqliteBlobStore implements BlobStore {
   readonly #db: DatabaseSync;
   readonly #walSync: WalSync;
   readonly #checkpointer: WalCheckpointer;
+  /** Roughly what the log gained since the last slice copied, and since it last started over. */
+  #sinceSlice = 0;
+  #sinceRestart = 0;
   readonly #files: FileBlobStore;
   readonly #clock: Clock;
   readonly #locks = new KeyedLock();
@@ -117,10 +120,7 @@ export class SqliteBlobStore implements BlobStore {
       'create table if not exists blobs (key text primary key, body blob, etag text not null, written_at integer not null)',
     );
     this.#walSync = new WalSync(options.path);
-    this.#checkpointer = new WalCheckpointer(this.#db, options.path, {
-      sliceBytes: CHECKPOINT_SLICE_BYTES,
-      restartBytes: LOG_RESTART_BYTES,
-    });
+    this.#checkpointer = new WalCheckpointer(this.#db, options.path);
     this.#files = options.files;
     this.#clock = options.clock ?? systemClock;
     this.#head = this.#db.prepare('select etag, body is null as external from blobs where key = ?');
@@ -298,7 +298,21 @@ export class SqliteBlobStore implements BlobStore {
       throw error;
     }
     await this.#walSync.sync();
-    await this.#checkpointer.written(logged);
+    await this.#checkpoint(logged);
+  }
+
+  /** Every write is one of #commit's, and the next waits for this: what the checkpointer asks. */
+  async #checkpoint(logged: number): Promise<void> {
+    this.#sinceSlice += logged;
+    this.#sinceRestart += logged;
+    if (this.#sinceRestart >= LOG_RESTART_BYTES) {
+      this.#sinceRestart = 0;
+      this.#sinceSlice = 0;
+      await this.#checkpointer.whole();
+    } else if (this.#sinceSlice >= CHECKPOINT_SLICE_BYTES) {
+      this.#sinceSlice = 0;
+      await this.#checkpointer.slice();
+    }
   }
 
   /** Applies one write; returns roughly how many bytes it added to the log. */

@@ -33,20 +33,11 @@ export function openWalDatabase(path: string): DatabaseSync {
   return raw;
 }
 
-/**
- * The log's length, in pages, at which a commit copies it into the database file: ten times
- * SQLite's default (about 40 MB of log). The pipeline writes the same few pages over and over
- * (the newest rows of the queue and of the messages and their indexes, the hour's counters), and
- * a checkpoint copies each page once however often the log holds it: at 1,000 pages a burst of
- * sent mail checkpointed every 50 messages or so, each a pause of about 4 ms on the event loop
- * (bench/README.md).
- */
-const CHECKPOINT_AFTER_PAGES = 10_000;
-
 export function openNodeSqlite(options: NodeSqliteOptions): { dialect: SqliteDialect; raw: DatabaseSync } {
   const raw = openWalDatabase(options.path);
   raw.exec('pragma foreign_keys = off');
-  raw.exec(`pragma wal_autocheckpoint = ${CHECKPOINT_AFTER_PAGES}`);
+  // Its owner copies the log into the file (SlicedCheckpoints), never a commit.
+  raw.exec('pragma wal_autocheckpoint = 0');
   const cache = new Map<string, SqliteStatement>();
   const database: SqliteDatabase = {
     close: () => raw.close(),

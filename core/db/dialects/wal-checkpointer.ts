@@ -1,17 +1,10 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { GroupedDataSync } from './wal-sync.ts';
 
-export interface WalCheckpointerOptions {
-  /** How much the log grows between two slices copied into the database file. */
-  sliceBytes: number;
-  /** How much the log grows before it is copied whole, the file synced and the log started over. */
-  restartBytes: number;
-}
-
 /**
- * Copies a WAL database's log into its file a slice at a time, for a writer whose every commit
- * goes through one owner that calls `written` before its next write (as SqliteBlobStore's group
- * commit does), and whose connection runs with `wal_autocheckpoint = 0`.
+ * Copies a WAL database's log into its file a slice at a time, for a writer connection that runs
+ * with `wal_autocheckpoint = 0` and whose owner calls `slice` and `whole` only between its
+ * transactions, starting no write until they resolve.
  *
  * node:sqlite is synchronous, so a checkpoint holds the event loop for as long as it copies: a
  * 4 MB log of 5 KB messages took 7 – 9 ms, long enough to show in the send API's p95. SQLite has
@@ -20,12 +13,14 @@ export interface WalCheckpointerOptions {
  * copies up to it (about 0.7 ms for 512 KB) and takes a new one. Pages written again in several
  * slices are copied more than once, a few a slice.
  *
- * Copying runs with `synchronous = off`, so SQLite does not fsync the database file on the event
- * loop. That is safe while the log still holds every frame copied: a crash replays it over
- * whatever part of the copy reached the disk. The log starts over only at a write after a
- * checkpoint that copied all of it, with no reader in it; the held snapshot keeps a slice from
- * being that, and whenever a checkpoint has copied all of it anyway, the database file is synced
- * from the thread pool before `written` resolves, so before the next write can start the log over.
+ * Copying runs with `synchronous = off`, so SQLite fsyncs neither the log nor the database file
+ * on the event loop. The log was synced by its owner after each commit that mattered; the
+ * database file may then hold a copy only partly on disk, which is safe while the log still holds
+ * every frame copied: a crash replays it. The log starts over only at a write after a checkpoint
+ * that copied all of it, with no reader in it. The held snapshot keeps a slice from being that,
+ * and whenever a checkpoint has copied all of it anyway, the database file is synced from the
+ * thread pool before `slice` or `whole` resolves, so before the next write can start the log over.
+ * This relies on one process writing the database, as the data directory's lock ensures.
  */
 export class WalCheckpointer {
   readonly #writer: DatabaseSync;
@@ -33,39 +28,38 @@ export class WalCheckpointer {
   readonly #checkpoint: StatementSync;
   readonly #snapshot: StatementSync;
   readonly #databaseSync: GroupedDataSync;
-  readonly #options: WalCheckpointerOptions;
-  #sinceSlice = 0;
-  #sinceRestart = 0;
   #holding = false;
 
   /** `writer` is the connection that writes `path`, a database in WAL mode. */
-  constructor(writer: DatabaseSync, path: string, options: WalCheckpointerOptions) {
+  constructor(writer: DatabaseSync, path: string) {
     this.#writer = writer;
     this.#reader = new DatabaseSync(path, { timeout: 5000 });
     this.#checkpoint = writer.prepare('pragma wal_checkpoint(passive)');
     // A transaction's first read takes its snapshot.
     this.#snapshot = this.#reader.prepare('select 1 from sqlite_schema limit 1');
     this.#databaseSync = new GroupedDataSync(path);
-    this.#options = options;
   }
 
-  /** After each commit, with about how many bytes it added to the log; the next write waits for it. */
-  async written(bytes: number): Promise<void> {
-    this.#sinceSlice += bytes;
-    this.#sinceRestart += bytes;
-    if (this.#sinceRestart >= this.#options.restartBytes) {
-      this.#sinceRestart = 0;
-      this.#sinceSlice = 0;
+  /**
+   * Copies the log up to the snapshot taken by the slice before, then takes one at its end.
+   * Resolves with the log's length in pages (0 when there was no snapshot yet, and so no copy).
+   */
+  async slice(): Promise<number> {
+    let log = 0;
+    if (this.#holding) {
+      log = await this.#copy();
       this.#release();
-      await this.#copy();
-    } else if (this.#sinceSlice >= this.#options.sliceBytes) {
-      this.#sinceSlice = 0;
-      if (this.#holding) {
-        await this.#copy();
-        this.#release();
-      }
-      this.#hold();
     }
+    this.#reader.exec('begin');
+    this.#snapshot.get();
+    this.#holding = true;
+    return log;
+  }
+
+  /** Copies all of the log, so that the next write starts it over. */
+  async whole(): Promise<void> {
+    this.#release();
+    await this.#copy();
   }
 
   async close(): Promise<void> {
@@ -75,8 +69,8 @@ export class WalCheckpointer {
     await this.#databaseSync.close();
   }
 
-  /** Copies the log up to the held snapshot, or all of it when none is held. */
-  async #copy(): Promise<void> {
+  /** Copies the log up to the held snapshot, or all of it when none is held; resolves with its length. */
+  async #copy(): Promise<number> {
     this.#writer.exec('pragma synchronous = off');
     let copied: { log: number; checkpointed: number };
     try {
@@ -85,12 +79,7 @@ export class WalCheckpointer {
       this.#writer.exec('pragma synchronous = normal');
     }
     if (copied.checkpointed === copied.log) await this.#databaseSync.sync();
-  }
-
-  #hold(): void {
-    this.#reader.exec('begin');
-    this.#snapshot.get();
-    this.#holding = true;
+    return copied.log;
   }
 
   #release(): void {
