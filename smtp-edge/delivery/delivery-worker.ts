@@ -709,16 +709,14 @@ class Worker implements DeliveryWorker {
         leaseUntil: now + this.#settings.visibilityTimeoutSeconds * 1000,
         queueMessageId: message.id,
       } satisfies DeliveryClaim);
+      // Nearly every attempt is claimed for the first time: try that before reading anything.
+      const created = await this.#blobs.put(key, sending, {
+        ifNoneMatch: '*',
+        contentType: 'application/json',
+      });
+      if (created) return { kind: 'claimed', held: { key, etag: created.etag, lost: false } };
       const existing = await this.#blobs.get(key);
-      if (existing === null) {
-        const created = await this.#blobs.put(key, sending, {
-          ifNoneMatch: '*',
-          contentType: 'application/json',
-        });
-        if (created) return { kind: 'claimed', held: { key, etag: created.etag, lost: false } };
-        continue;
-      }
-      if (existing === 'not-modified') continue;
+      if (existing === null || existing === 'not-modified') continue;
       const claim = parseClaim(existing.body);
       if (claim === null) log.error('unreadable delivery claim; taking it over', { key });
       const verdict = judgeClaim(claim, now, message.id);
