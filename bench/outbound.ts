@@ -46,6 +46,7 @@ import { cpuSecondsOf, startPlatform, type Platform, type PlatformOptions } from
 import { requireTools, runSmtpSource, startSmtpSink, type SourceOptions } from './outbound/postfix-tools.ts';
 import { monotonicMicros, summarizeProfile, type ProfileWindow } from './outbound/profile-summary.ts';
 import { summarizeDiagnostics } from './outbound/diagnostics-summary.ts';
+import { runSessionTimeline, summarizeTimeline } from './outbound/session-timeline.ts';
 import { formatMb, formatMs, formatRange, formatRate, median, table } from './outbound/stats.ts';
 
 const { values: args } = parseArgs({
@@ -321,6 +322,19 @@ async function measureSmtp(run: number, reuse: boolean): Promise<void> {
     );
     if (ours.result.errors)
       notes.push(`Postern ${key}, run ${run}: smtp-source stopped: ${ours.result.errors}`);
+    if (!reuse && args.diagnose && run === 1) {
+      const options = {
+        port: platform.smtpPort,
+        sessions,
+        total: 4_000,
+        from: SENDER,
+        to: RECIPIENT,
+        bodyBytes: BODY_BYTES,
+      };
+      diagnosticsSummaries.push(
+        summarizeTimeline(`${key}-${run}`, options, await runSessionTimeline(options)),
+      );
+    }
     record(`${key}.rate`, {
       ours: ours.result.rate,
       ceiling: ceiling.result.rate,
