@@ -34,7 +34,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     if (location === ':memory:') return { db, dialect, destroy: () => db.destroy() };
     const walSync = new WalSync(location);
     registerWalSync(db, walSync);
-    const checkpoints = new SlicedCheckpoints(db, sqlite.raw, location, MAIN_DATABASE_CHECKPOINTS);
+    const checkpoints = new SlicedCheckpoints(db, sqlite.raw, location, walSync, MAIN_DATABASE_CHECKPOINTS);
     return {
       db,
       dialect,

@@ -301,7 +301,10 @@ export class SqliteBlobStore implements BlobStore {
     await this.#checkpoint(logged);
   }
 
-  /** Every write is one of #commit's, and the next waits for this: what the checkpointer asks. */
+  /**
+   * What the checkpointer asks: every write is one of #commit's, the next waits for this, and the
+   * log was just synced to its end.
+   */
   async #checkpoint(logged: number): Promise<void> {
     this.#sinceSlice += logged;
     this.#sinceRestart += logged;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { WalCheckpointer } from './wal-checkpointer.ts';
+import type { WalSync } from './wal-sync.ts';
 
 export interface SlicedCheckpointOptions {
   /** How often a slice is copied while the database is written to. */
@@ -8,6 +9,9 @@ export interface SlicedCheckpointOptions {
   /** The log's length in pages at which it is copied whole and started over. */
   restartPages: number;
 }
+
+/** Ticks with changes and no sync of the log in between, before a tick syncs it itself. */
+const TICKS_BEFORE_OWN_SYNC = 10;
 
 export const MAIN_DATABASE_CHECKPOINTS: SlicedCheckpointOptions = {
   everyMs: 100,
@@ -29,16 +33,30 @@ export const MAIN_DATABASE_CHECKPOINTS: SlicedCheckpointOptions = {
 export class SlicedCheckpoints<DB> {
   readonly #db: Kysely<DB>;
   readonly #checkpointer: WalCheckpointer;
+  readonly #walSync: WalSync;
   readonly #options: SlicedCheckpointOptions;
   readonly #changes: StatementSync;
   readonly #timer: ReturnType<typeof setInterval>;
   #changesSeen = 0;
+  /** A sync of the log numbered above this covers the snapshot held (see #tick). */
+  #syncsBeforeSnapshot = -1;
+  #ticksWithoutSync = 0;
   #ticking: Promise<void> = Promise.resolve();
 
-  /** `raw` is the connection under `db`, with `wal_autocheckpoint = 0`, on the file `path`. */
-  constructor(db: Kysely<DB>, raw: DatabaseSync, path: string, options: SlicedCheckpointOptions) {
+  /**
+   * `raw` is the connection under `db`, with `wal_autocheckpoint = 0`, on the file `path`;
+   * `walSync` syncs its log.
+   */
+  constructor(
+    db: Kysely<DB>,
+    raw: DatabaseSync,
+    path: string,
+    walSync: WalSync,
+    options: SlicedCheckpointOptions,
+  ) {
     this.#db = db;
     this.#checkpointer = new WalCheckpointer(raw, path);
+    this.#walSync = walSync;
     this.#options = options;
     this.#changes = raw.prepare('select total_changes() as changes');
     this.#timer = setInterval(() => {
@@ -50,6 +68,10 @@ export class SlicedCheckpoints<DB> {
     this.#timer.unref();
   }
 
+  #totalChanges(): number {
+    return (this.#changes.get() as { changes: number }).changes;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     await this.#ticking.catch(() => {});
@@ -58,13 +80,27 @@ export class SlicedCheckpoints<DB> {
 
   async #tick(): Promise<void> {
     // Rows this connection changed since it opened: a database left alone is left alone.
-    const { changes } = this.#changes.get() as { changes: number };
-    if (changes === this.#changesSeen) return;
-    this.#changesSeen = changes;
+    if (this.#totalChanges() === this.#changesSeen) return;
     try {
+      // A slice copies up to the snapshot, so a sync of the log that began after it was taken
+      // must have finished. Commits are synced where the outside world hears of them
+      // (durability.ts), so while mail flows one soon comes by; when none has for a while, the
+      // log is synced here, without holding up queries.
+      if (this.#walSync.finished <= this.#syncsBeforeSnapshot) {
+        this.#ticksWithoutSync += 1;
+        if (this.#ticksWithoutSync < TICKS_BEFORE_OWN_SYNC) return;
+        await this.#walSync.sync();
+      }
+      this.#ticksWithoutSync = 0;
       await this.#db.connection().execute(async () => {
         const log = await this.#checkpointer.slice();
-        if (log >= this.#options.restartPages) await this.#checkpointer.whole();
+        this.#syncsBeforeSnapshot = this.#walSync.begun;
+        // Between transactions, every change counted so far is behind the new snapshot.
+        this.#changesSeen = this.#totalChanges();
+        if (log < this.#options.restartPages) return;
+        // The whole log, synced to its end while no commit can come in between.
+        await this.#walSync.sync();
+        await this.#checkpointer.whole();
       });
     } catch (error) {
       // The log keeps every commit until a later slice copies it; say why this one did not.

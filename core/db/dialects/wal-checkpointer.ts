@@ -4,7 +4,10 @@ import { GroupedDataSync } from './wal-sync.ts';
 /**
  * Copies a WAL database's log into its file a slice at a time, for a writer connection that runs
  * with `wal_autocheckpoint = 0` and whose owner calls `slice` and `whole` only between its
- * transactions, starting no write until they resolve.
+ * transactions, starting no write until they resolve, and only once the log is synced as far as
+ * they copy: up to the last slice's snapshot for `slice`, to its end for `whole`. (A frame copied
+ * into the file before the log holding it is on disk could leave in the file, after a crash of
+ * the machine, a page of a commit the log lost; SQLite's own checkpoint syncs the log first.)
  *
  * node:sqlite is synchronous, so a checkpoint holds the event loop for as long as it copies: a
  * 4 MB log of 5 KB messages took 7 – 9 ms, long enough to show in the send API's p95. SQLite has
@@ -14,9 +17,9 @@ import { GroupedDataSync } from './wal-sync.ts';
  * slices are copied more than once, a few a slice.
  *
  * Copying runs with `synchronous = off`, so SQLite fsyncs neither the log nor the database file
- * on the event loop. The log was synced by its owner after each commit that mattered; the
- * database file may then hold a copy only partly on disk, which is safe while the log still holds
- * every frame copied: a crash replays it. The log starts over only at a write after a checkpoint
+ * on the event loop. The log was synced by the owner as far as the copy goes; the database file
+ * may then hold a copy only partly on disk, which is safe while the log still holds every frame
+ * copied: a crash replays it. The log starts over only at a write after a checkpoint
  * that copied all of it, with no reader in it. The held snapshot keeps a slice from being that,
  * and whenever a checkpoint has copied all of it anyway, the database file is synced from the
  * thread pool before `slice` or `whole` resolves, so before the next write can start the log over.
@@ -41,8 +44,9 @@ export class WalCheckpointer {
   }
 
   /**
-   * Copies the log up to the snapshot taken by the slice before, then takes one at its end.
-   * Resolves with the log's length in pages (0 when there was no snapshot yet, and so no copy).
+   * Copies the log up to the snapshot taken by the slice before (the log synced that far), then
+   * takes one at its end. Resolves with the log's length in pages (0 when there was no snapshot
+   * yet, and so no copy).
    */
   async slice(): Promise<number> {
     let log = 0;
@@ -56,7 +60,7 @@ export class WalCheckpointer {
     return log;
   }
 
-  /** Copies all of the log, so that the next write starts it over. */
+  /** Copies all of the log (synced to its end), so that the next write starts it over. */
   async whole(): Promise<void> {
     this.#release();
     await this.#copy();

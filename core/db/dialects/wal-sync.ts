@@ -10,6 +10,8 @@ export class GroupedDataSync {
   readonly #path: string;
   #handle: Promise<FileHandle> | null = null;
   readonly #syncs = new GroupCommit<null>(() => this.#sync());
+  #begun = 0;
+  #finished = 0;
 
   constructor(path: string) {
     this.#path = path;
@@ -20,6 +22,16 @@ export class GroupedDataSync {
     return this.#syncs.submit(null);
   }
 
+  /** How many syncs have begun; one that begins later covers everything written before. */
+  get begun(): number {
+    return this.#begun;
+  }
+
+  /** The number of the last sync to finish (they run one at a time, in order). */
+  get finished(): number {
+    return this.#finished;
+  }
+
   async close(): Promise<void> {
     const handle = this.#handle;
     this.#handle = null;
@@ -27,6 +39,7 @@ export class GroupedDataSync {
   }
 
   async #sync(): Promise<void> {
+    const number = (this.#begun += 1);
     // One descriptor serves throughout: fdatasync flushes the file, whichever descriptor wrote.
     this.#handle ??= open(this.#path, 'r');
     let handle: FileHandle;
@@ -34,10 +47,12 @@ export class GroupedDataSync {
       handle = await this.#handle;
     } catch (error) {
       this.#handle = null;
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.#finished = number;
+      return;
     }
     await handle.datasync();
+    this.#finished = number;
   }
 }
 
