@@ -19,11 +19,11 @@ import { GroupedDataSync } from './wal-sync.ts';
  * Copying runs with `synchronous = off`, so SQLite fsyncs neither the log nor the database file
  * on the event loop. The log was synced by the owner as far as the copy goes; the database file
  * may then hold a copy only partly on disk, which is safe while the log still holds every frame
- * copied: a crash replays it. The log starts over only at a write after a checkpoint
- * that copied all of it, with no reader in it. The held snapshot keeps a slice from being that,
- * and whenever a checkpoint has copied all of it anyway, the database file is synced from the
- * thread pool before `slice` or `whole` resolves, so before the next write can start the log over.
- * This relies on one process writing the database, as the data directory's lock ensures.
+ * copied: a crash replays it. The log starts over only at a write after a checkpoint that copied
+ * all of it, with no reader in it. The held snapshot keeps a slice from being that, and whenever
+ * a checkpoint has copied all of it anyway, the database file is synced from the thread pool
+ * before `slice` or `whole` resolves, so before the next write can start the log over. This
+ * relies on one process writing the database, as the data directory's lock ensures.
  */
 export class WalCheckpointer {
   readonly #writer: DatabaseSync;

@@ -29,7 +29,6 @@ interface Opened {
   dir: string;
   path: string;
   db: Kysely<Rows>;
-  checkpoints: SlicedCheckpoints<Rows>;
   /**
    * Inserts `count` rows of most of a page each, one commit each, letting the timer run between;
    * syncs the log every 20 rows unless `sync` is false.
@@ -51,7 +50,6 @@ async function open(options: SlicedCheckpointOptions): Promise<Opened> {
     dir,
     path,
     db,
-    checkpoints,
     async insert(count, sync = true) {
       for (let n = 0; n < count; n += 1) {
         await db
