@@ -120,7 +120,7 @@ export class SqliteBlobStore implements BlobStore {
       'create table if not exists blobs (key text primary key, body blob, etag text not null, written_at integer not null)',
     );
     this.#walSync = new WalSync(options.path);
-    this.#checkpointer = new WalCheckpointer(this.#db, options.path);
+    this.#checkpointer = new WalCheckpointer(this.#db, options.path, this.#walSync);
     this.#files = options.files;
     this.#clock = options.clock ?? systemClock;
     this.#head = this.#db.prepare('select etag, body is null as external from blobs where key = ?');
@@ -301,10 +301,7 @@ export class SqliteBlobStore implements BlobStore {
     await this.#checkpoint(logged);
   }
 
-  /**
-   * What the checkpointer asks: every write is one of #commit's, the next waits for this, and the
-   * log was just synced to its end.
-   */
+  /** Every write is one of #commit's, and the next waits for this: what the checkpointer asks. */
   async #checkpoint(logged: number): Promise<void> {
     this.#sinceSlice += logged;
     this.#sinceRestart += logged;

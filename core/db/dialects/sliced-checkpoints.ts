@@ -38,8 +38,6 @@ export class SlicedCheckpoints<DB> {
   readonly #changes: StatementSync;
   readonly #timer: ReturnType<typeof setInterval>;
   #changesSeen = 0;
-  /** A sync of the log numbered above this covers the snapshot held (see #tick). */
-  #syncsBeforeSnapshot = -1;
   #ticksWithoutSync = 0;
   #ticking: Promise<void> = Promise.resolve();
 
@@ -55,7 +53,7 @@ export class SlicedCheckpoints<DB> {
     options: SlicedCheckpointOptions,
   ) {
     this.#db = db;
-    this.#checkpointer = new WalCheckpointer(raw, path);
+    this.#checkpointer = new WalCheckpointer(raw, path, walSync);
     this.#walSync = walSync;
     this.#options = options;
     this.#changes = raw.prepare('select total_changes() as changes');
@@ -82,11 +80,10 @@ export class SlicedCheckpoints<DB> {
     // Rows this connection changed since it opened: a database left alone is left alone.
     if (this.#totalChanges() === this.#changesSeen) return;
     try {
-      // A slice copies up to the snapshot, so a sync of the log that began after it was taken
-      // must have finished. Commits are synced where the outside world hears of them
-      // (durability.ts), so while mail flows one soon comes by; when none has for a while, the
-      // log is synced here, without holding up queries.
-      if (this.#walSync.finished <= this.#syncsBeforeSnapshot) {
+      // A slice copies only what a finished sync of the log covers. Commits are synced where the
+      // outside world hears of them (durability.ts), so while mail flows one soon comes by; when
+      // none has for a while, the log is synced here, before queries are held up for the slice.
+      if (!this.#checkpointer.logSynced) {
         this.#ticksWithoutSync += 1;
         if (this.#ticksWithoutSync < TICKS_BEFORE_OWN_SYNC) return;
         await this.#walSync.sync();
@@ -94,13 +91,9 @@ export class SlicedCheckpoints<DB> {
       this.#ticksWithoutSync = 0;
       await this.#db.connection().execute(async () => {
         const log = await this.#checkpointer.slice();
-        this.#syncsBeforeSnapshot = this.#walSync.begun;
         // Between transactions, every change counted so far is behind the new snapshot.
         this.#changesSeen = this.#totalChanges();
-        if (log < this.#options.restartPages) return;
-        // The whole log, synced to its end while no commit can come in between.
-        await this.#walSync.sync();
-        await this.#checkpointer.whole();
+        if (log >= this.#options.restartPages) await this.#checkpointer.whole();
       });
     } catch (error) {
       // The log keeps every commit until a later slice copies it; say why this one did not.

@@ -4,10 +4,7 @@ import { GroupedDataSync } from './wal-sync.ts';
 /**
  * Copies a WAL database's log into its file a slice at a time, for a writer connection that runs
  * with `wal_autocheckpoint = 0` and whose owner calls `slice` and `whole` only between its
- * transactions, starting no write until they resolve, and only once the log is synced as far as
- * they copy: up to the last slice's snapshot for `slice`, to its end for `whole`. (A frame copied
- * into the file before the log holding it is on disk could leave in the file, after a crash of
- * the machine, a page of a commit the log lost; SQLite's own checkpoint syncs the log first.)
+ * transactions, starting no write until they resolve.
  *
  * node:sqlite is synchronous, so a checkpoint holds the event loop for as long as it copies: a
  * 4 MB log of 5 KB messages took 7 – 9 ms, long enough to show in the send API's p95. SQLite has
@@ -17,12 +14,15 @@ import { GroupedDataSync } from './wal-sync.ts';
  * slices are copied more than once, a few a slice.
  *
  * Copying runs with `synchronous = off`, so SQLite fsyncs neither the log nor the database file
- * on the event loop. The log was synced by the owner as far as the copy goes; the database file
- * may then hold a copy only partly on disk, which is safe while the log still holds every frame
- * copied: a crash replays it. The log starts over only at a write after a checkpoint that copied
- * all of it, with no reader in it. The held snapshot keeps a slice from being that, and whenever
- * a checkpoint has copied all of it anyway, the database file is synced from the thread pool
- * before `slice` or `whole` resolves, so before the next write can start the log over. This
+ * on the event loop. SQLite's own checkpoint syncs the log before it copies: a frame copied into
+ * the file before the log holding it is on disk could leave in the file, after a crash of the
+ * machine, a page of a commit the log lost. So a copy goes only as far as a finished sync of the
+ * log reaches (the owner's syncs count: a slice right after one costs no other). The database
+ * file may then hold a copy only partly on disk, which is safe while the log still holds every
+ * frame copied: a crash replays it. The log starts over only at a write after a checkpoint that
+ * copied all of it, with no reader in it. The held snapshot keeps a slice from being that, and
+ * whenever a checkpoint has copied all of it anyway, the database file is synced from the thread
+ * pool before `slice` or `whole` resolves, so before the next write can start the log over. This
  * relies on one process writing the database, as the data directory's lock ensures.
  */
 export class WalCheckpointer {
@@ -30,12 +30,16 @@ export class WalCheckpointer {
   readonly #reader: DatabaseSync;
   readonly #checkpoint: StatementSync;
   readonly #snapshot: StatementSync;
+  readonly #walSync: GroupedDataSync;
   readonly #databaseSync: GroupedDataSync;
   #holding = false;
+  /** A sync of the log numbered above this began after the held snapshot was taken. */
+  #syncsBeforeSnapshot = 0;
 
-  /** `writer` is the connection that writes `path`, a database in WAL mode. */
-  constructor(writer: DatabaseSync, path: string) {
+  /** `writer` is the connection that writes `path`, a database in WAL mode; `walSync` syncs its log. */
+  constructor(writer: DatabaseSync, path: string, walSync: GroupedDataSync) {
     this.#writer = writer;
+    this.#walSync = walSync;
     this.#reader = new DatabaseSync(path, { timeout: 5000 });
     this.#checkpoint = writer.prepare('pragma wal_checkpoint(passive)');
     // A transaction's first read takes its snapshot.
@@ -43,26 +47,35 @@ export class WalCheckpointer {
     this.#databaseSync = new GroupedDataSync(path);
   }
 
+  /** Whether a slice can copy without syncing the log first. */
+  get logSynced(): boolean {
+    return !this.#holding || this.#walSync.finished > this.#syncsBeforeSnapshot;
+  }
+
   /**
-   * Copies the log up to the snapshot taken by the slice before (the log synced that far), then
-   * takes one at its end. Resolves with the log's length in pages (0 when there was no snapshot
-   * yet, and so no copy).
+   * Copies the log up to the snapshot taken by the slice before, then takes one at its end.
+   * Resolves with the log's length in pages (0 when there was no snapshot yet, and so no copy).
    */
   async slice(): Promise<number> {
     let log = 0;
     if (this.#holding) {
+      if (!this.logSynced) await this.#walSync.sync();
       log = await this.#copy();
       this.#release();
     }
     this.#reader.exec('begin');
     this.#snapshot.get();
     this.#holding = true;
+    // Numbered as it begins, before its fdatasync: any sync numbered above began after this.
+    this.#syncsBeforeSnapshot = this.#walSync.begun;
     return log;
   }
 
-  /** Copies all of the log (synced to its end), so that the next write starts it over. */
+  /** Copies all of the log, so that the next write starts it over. */
   async whole(): Promise<void> {
     this.#release();
+    // Nothing dirty after the owner's own sync makes this one quick.
+    await this.#walSync.sync();
     await this.#copy();
   }
 

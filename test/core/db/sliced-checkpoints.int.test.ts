@@ -12,6 +12,7 @@ import {
   SlicedCheckpoints,
   type SlicedCheckpointOptions,
 } from '../../../core/db/dialects/sliced-checkpoints.ts';
+import { WalCheckpointer } from '../../../core/db/dialects/wal-checkpointer.ts';
 import { WalSync } from '../../../core/db/dialects/wal-sync.ts';
 import { openDatabase } from '../../../core/db/database.ts';
 import { DatasyncCounter } from '../../helpers/datasync-counter.ts';
@@ -159,6 +160,43 @@ describe('SlicedCheckpoints', () => {
       assert.equal(statSync(path).size, size, 'and no copy');
     } finally {
       await opened.close();
+    }
+  });
+
+  it('has each slice copy only what a finished sync of the log covers, syncing it first when none does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'postern-slices-'));
+    const path = join(dir, 'main.db');
+    const { raw } = openNodeSqlite({ path });
+    const walSync = new WalSync(path);
+    const checkpointer = new WalCheckpointer(raw, path, walSync);
+    const insert = (rows: number) => {
+      for (let n = 0; n < rows; n += 1) raw.prepare('insert into rows (body) values (?)').run(PAGE);
+    };
+    try {
+      raw.exec('create table rows (id integer primary key, body text not null)');
+      insert(50);
+      await checkpointer.slice();
+      insert(50);
+      counter.reset();
+      assert.equal(checkpointer.logSynced, false);
+      await checkpointer.slice();
+      assert.deepEqual(
+        syncedFiles(),
+        [`${path}-wal`],
+        'the log synced before the copy, the file left as it is',
+      );
+
+      insert(50);
+      await walSync.sync();
+      assert.equal(checkpointer.logSynced, true, "the owner's sync began after the snapshot");
+      counter.reset();
+      await checkpointer.slice();
+      assert.deepEqual(syncedFiles(), [], 'no sync of its own after the owner’s');
+    } finally {
+      await checkpointer.close();
+      raw.close();
+      await walSync.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
