@@ -18,10 +18,10 @@ import { systemClock } from './system-clock.ts';
 const INLINE_LIMIT = 256 * 1024;
 
 // The log is copied into the database file a slice at a time (dialects/wal-checkpointer.ts),
-// and started over at about as much as SQLite's own automatic checkpoint lets it grow (1,000 pages
-// of 4 KB).
+// and started over at as long as SQLite's own automatic checkpoint lets it grow (1,000 pages of
+// 4 KB).
 const CHECKPOINT_SLICE_BYTES = 512 * 1024;
-const LOG_RESTART_BYTES = 4 * 1024 * 1024;
+const LOG_RESTART_PAGES = 1000;
 // What a write adds to the log besides its body: its share of the pages it touches.
 const WRITE_OVERHEAD_BYTES = 512;
 
@@ -82,9 +82,8 @@ export class SqliteBlobStore implements BlobStore {
   readonly #db: DatabaseSync;
   readonly #walSync: WalSync;
   readonly #checkpointer: WalCheckpointer;
-  /** Roughly what the log gained since the last slice copied, and since it last started over. */
+  /** Roughly what the log gained since the last slice. */
   #sinceSlice = 0;
-  #sinceRestart = 0;
   readonly #files: FileBlobStore;
   readonly #clock: Clock;
   readonly #locks = new KeyedLock();
@@ -120,7 +119,7 @@ export class SqliteBlobStore implements BlobStore {
       'create table if not exists blobs (key text primary key, body blob, etag text not null, written_at integer not null)',
     );
     this.#walSync = new WalSync(options.path);
-    this.#checkpointer = new WalCheckpointer(this.#db, options.path, this.#walSync);
+    this.#checkpointer = new WalCheckpointer(this.#db, options.path, this.#walSync, LOG_RESTART_PAGES);
     this.#files = options.files;
     this.#clock = options.clock ?? systemClock;
     this.#head = this.#db.prepare('select etag, body is null as external from blobs where key = ?');
@@ -304,15 +303,9 @@ export class SqliteBlobStore implements BlobStore {
   /** Every write is one of #commit's, and the next waits for this: what the checkpointer asks. */
   async #checkpoint(logged: number): Promise<void> {
     this.#sinceSlice += logged;
-    this.#sinceRestart += logged;
-    if (this.#sinceRestart >= LOG_RESTART_BYTES) {
-      this.#sinceRestart = 0;
-      this.#sinceSlice = 0;
-      await this.#checkpointer.whole();
-    } else if (this.#sinceSlice >= CHECKPOINT_SLICE_BYTES) {
-      this.#sinceSlice = 0;
-      await this.#checkpointer.slice();
-    }
+    if (this.#sinceSlice < CHECKPOINT_SLICE_BYTES) return;
+    this.#sinceSlice = 0;
+    await this.#checkpointer.slice();
   }
 
   /** Applies one write; returns roughly how many bytes it added to the log. */

@@ -34,12 +34,12 @@ export class SlicedCheckpoints<DB> {
   readonly #db: Kysely<DB>;
   readonly #checkpointer: WalCheckpointer;
   readonly #walSync: WalSync;
-  readonly #options: SlicedCheckpointOptions;
   readonly #changes: StatementSync;
   readonly #timer: ReturnType<typeof setInterval>;
   #changesSeen = 0;
   #ticksWithoutSync = 0;
-  #ticking: Promise<void> = Promise.resolve();
+  /** The tick under way: one still going when the next is due is not doubled up (as bin/local/timers.ts). */
+  #ticking: Promise<void> | null = null;
 
   /**
    * `raw` is the connection under `db`, with `wal_autocheckpoint = 0`, on the file `path`;
@@ -53,15 +53,11 @@ export class SlicedCheckpoints<DB> {
     options: SlicedCheckpointOptions,
   ) {
     this.#db = db;
-    this.#checkpointer = new WalCheckpointer(raw, path, walSync);
+    this.#checkpointer = new WalCheckpointer(raw, path, walSync, options.restartPages);
     this.#walSync = walSync;
-    this.#options = options;
     this.#changes = raw.prepare('select total_changes() as changes');
     this.#timer = setInterval(() => {
-      this.#ticking = this.#ticking.then(
-        () => this.#tick(),
-        () => this.#tick(),
-      );
+      this.#ticking ??= this.#tick().finally(() => (this.#ticking = null));
     }, options.everyMs);
     this.#timer.unref();
   }
@@ -72,14 +68,14 @@ export class SlicedCheckpoints<DB> {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#ticking.catch(() => {});
+    await this.#ticking;
     await this.#checkpointer.close();
   }
 
   async #tick(): Promise<void> {
-    // Rows this connection changed since it opened: a database left alone is left alone.
-    if (this.#totalChanges() === this.#changesSeen) return;
     try {
+      // Rows this connection changed since it opened: a database left alone is left alone.
+      if (this.#totalChanges() === this.#changesSeen) return;
       // A slice copies only what a finished sync of the log covers. Commits are synced where the
       // outside world hears of them (durability.ts), so while mail flows one soon comes by; when
       // none has for a while, the log is synced here, before queries are held up for the slice.
@@ -90,10 +86,9 @@ export class SlicedCheckpoints<DB> {
       }
       this.#ticksWithoutSync = 0;
       await this.#db.connection().execute(async () => {
-        const log = await this.#checkpointer.slice();
+        await this.#checkpointer.slice();
         // Between transactions, every change counted so far is behind the new snapshot.
         this.#changesSeen = this.#totalChanges();
-        if (log >= this.#options.restartPages) await this.#checkpointer.whole();
       });
     } catch (error) {
       // The log keeps every commit until a later slice copies it; say why this one did not.

@@ -168,7 +168,7 @@ describe('SlicedCheckpoints', () => {
     const path = join(dir, 'main.db');
     const { raw } = openNodeSqlite({ path });
     const walSync = new WalSync(path);
-    const checkpointer = new WalCheckpointer(raw, path, walSync);
+    const checkpointer = new WalCheckpointer(raw, path, walSync, 1_000_000);
     const insert = (rows: number) => {
       for (let n = 0; n < rows; n += 1) raw.prepare('insert into rows (body) values (?)').run(PAGE);
     };
