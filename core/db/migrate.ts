@@ -5,6 +5,7 @@ import type { MigrationStep } from './migration-steps.ts';
 import { initialSchema } from './migrations/001-initial.ts';
 import { queueReceiptIndex } from './migrations/002-queue-receipt-index.ts';
 import { queueHandleNamesRow } from './migrations/003-queue-handle-names-row.ts';
+import { messagesRawKeyIndex } from './migrations/004-messages-raw-key-index.ts';
 
 // Files in the order they shipped; each is a list of steps named by file and position, so the
 // names sort in the order they must run.
@@ -12,6 +13,7 @@ const files: ReadonlyArray<readonly [string, readonly MigrationStep[]]> = [
   ['001', initialSchema],
   ['002', queueReceiptIndex],
   ['003', queueHandleNamesRow],
+  ['004', messagesRawKeyIndex],
 ];
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {

@@ -1,13 +1,11 @@
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/schema.ts';
+import { deleteMessages } from './message-removal.ts';
 
 // Deleting an organization or a server only marks it; this purges the data in bounded batches,
 // so a server with millions of messages is removed over several runs without long locks.
 
 const BATCH = 500;
-
-type MessageTable = keyof Database & ('deliveries' | 'links' | 'clicks' | 'loads' | 'spam_checks');
-const messageTables: readonly MessageTable[] = ['deliveries', 'links', 'clicks', 'loads', 'spam_checks'];
 
 type ServerTable = keyof Database &
   (
@@ -106,15 +104,7 @@ async function purgeServer(
       .limit(BATCH)
       .execute();
     if (messages.length === 0) break;
-    // Blobs go first: a crash after them leaves rows to retry, never orphaned blobs.
-    for (const key of new Set(messages.map((message) => message.raw_key).filter((key) => key !== null))) {
-      await ctx.blobs.delete(key);
-    }
-    const ids = messages.map((message) => message.id);
-    await ctx.db.transaction().execute(async (trx) => {
-      for (const table of messageTables) await trx.deleteFrom(table).where('message_id', 'in', ids).execute();
-      await trx.deleteFrom('messages').where('id', 'in', ids).execute();
-    });
+    await deleteMessages(ctx, serverId, messages);
     report.messagesDeleted += messages.length;
   }
   await ctx.db.transaction().execute(async (trx) => {

@@ -7,6 +7,7 @@ import { notifySendLimits } from '../servers/send-limit-notifications.ts';
 import { pruneLiveStats } from '../stats/message-stats.ts';
 import { pruneExpiredSuppressions } from '../suppressions/suppressions.ts';
 import { pruneWebhookRequests } from '../webhooks/webhook-requests.ts';
+import { applyRetention } from './message-retention.ts';
 import { purgeDeleted } from './purge-deleted.ts';
 
 // What the scheduler runs each minute. Each task is cheap when there is nothing to do, so running
@@ -28,6 +29,7 @@ export const scheduledTasks: readonly ScheduledTask[] = [
   { name: 'live-stats-prune', run: (ctx) => pruneLiveStats(ctx.db, ctx.clock.now()) },
   { name: 'webhook-request-prune', run: (ctx) => pruneWebhookRequests(ctx.db, ctx.clock.now()) },
   { name: 'purge-deleted', run: (ctx, deadline) => purgeDeleted(ctx, deadline) },
+  { name: 'message-retention', run: (ctx, deadline) => applyRetention(ctx, deadline) },
 ];
 
 /** Runs every task; one failing does not stop the others. */

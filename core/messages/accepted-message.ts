@@ -47,6 +47,13 @@ export const INGEST_QUEUE = 'ingest';
 
 /** Raw messages are stored by day, so retention can drop whole days. */
 export function rawMessageKey(acceptedAt: number, id: string): string {
-  const day = new Date(acceptedAt).toISOString().slice(0, 10).replaceAll('-', '/');
-  return `raw/${day}/${id}.eml`;
+  return `${rawMessageDay(acceptedAt)}${id}.eml`;
+}
+
+/**
+ * What the keys of the raw messages accepted on the (UTC) day of `at` begin with: every key of an
+ * earlier day sorts before it, every key of that day or a later one after it.
+ */
+export function rawMessageDay(at: number): string {
+  return `raw/${new Date(at).toISOString().slice(0, 10).replaceAll('-', '/')}/`;
 }
