@@ -30,6 +30,8 @@ export const MessageView = z.object({
   bounce: z.boolean(),
   bounce_for_id: z.number().nullable(),
   size: z.number().nullable(),
+  /** False once retention has removed the raw message (Postal's "Raw Message: Removed"). */
+  raw_message_available: z.boolean(),
   received_with_ssl: z.boolean(),
   timestamp: IsoTime,
   last_delivery_attempt: IsoTime.nullable(),
@@ -83,6 +85,7 @@ export function messageView(row: Row<'messages'>): MessageView {
     bounce: bool(row.bounce),
     bounce_for_id: row.bounce_for_id,
     size: row.size,
+    raw_message_available: row.raw_key !== null,
     received_with_ssl: bool(row.received_with_ssl),
     timestamp: isoTime(row.timestamp),
     last_delivery_attempt: isoTimeOrNull(row.last_delivery_attempt),

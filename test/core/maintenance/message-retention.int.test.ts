@@ -6,6 +6,7 @@ import { purgeDeleted } from '../../../core/maintenance/purge-deleted.ts';
 import { ingestAccepted } from '../../../core/messages/ingest.ts';
 import { processMessage } from '../../../core/messages/process-message.ts';
 import { processJob } from '../../../core/messages/process-job.ts';
+import { getMessage } from '../../../core/messages/message-actions.ts';
 import { preparedKey } from '../../../core/messages/prepare-message.ts';
 import { recordResult } from '../../../core/delivery/record-result.ts';
 import type { DeliveryResult } from '../../../core/delivery/delivery-result.ts';
@@ -50,7 +51,7 @@ for (const dialect of DIALECTS) {
         })
         .where('id', '=', fixture.server.id)
         .execute();
-      return fixture.server.id;
+      return fixture;
     }
 
     /**
@@ -84,7 +85,8 @@ for (const dialect of DIALECTS) {
     const stored = async (key: string) => (await t.ctx.blobs.get(key)) !== null;
 
     it('removes raw messages of days past raw_message_retention_days, keeping the messages and what is still being sent', async () => {
-      const serverId = await serverWith('rawdays', { rawDays: 3 });
+      const fixture = await serverWith('rawdays', { rawDays: 3 });
+      const serverId = fixture.server.id;
       const mixed = await submission(serverId, ['Sent', 'SoftFail']);
       const done = await submission(serverId, ['Sent', 'HardFail']);
       clock.advance(2 * DAY);
@@ -110,6 +112,9 @@ for (const dialect of DIALECTS) {
       assert.equal(await stored(preparedKey(mixed.ids[1]!)), true);
       assert.equal((await row(mixed.ids[0]!))?.raw_key, mixed.rawKey);
       assert.equal(await stored(recent.rawKey), true, 'two days old: kept');
+      const view = (id: number) => getMessage(t.ctx, fixture.scope, id);
+      assert.equal((await view(done.ids[0]!)).raw_message_available, false, "Postal's Raw Message: Removed");
+      assert.equal((await view(recent.ids[0]!)).raw_message_available, true);
 
       // The retrying recipient is sent at last; the next tick of the scheduler removes the rest.
       await t.ctx.db
@@ -129,7 +134,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('deletes messages past message_retention_days with their deliveries and bodies, but not unfinished ones', async () => {
-      const serverId = await serverWith('olddays', { messages: 5 });
+      const serverId = (await serverWith('olddays', { messages: 5 })).server.id;
       const old = await submission(serverId, ['Sent', 'none']);
       clock.advance(3 * DAY);
       const younger = await submission(serverId, ['Sent']);
@@ -156,7 +161,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('removes the oldest raw messages beyond raw_message_retention_size, once an hour', async () => {
-      const serverId = await serverWith('rawsize', { rawSize: 1 });
+      const serverId = (await serverWith('rawsize', { rawSize: 1 })).server.id;
       // Four submissions of about 400 KB on four days: 1.6 MB against a limit of 1 MB.
       const body = Buffer.from(`${'x'.repeat(76)}\r\n`.repeat(5200));
       const raw = Buffer.concat([sampleMessage('app@example.com', 'r0@remote.test'), body]);
@@ -180,7 +185,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('stops at the deadline and carries on at the next run', async () => {
-      const serverId = await serverWith('deadline', { rawDays: 1 });
+      const serverId = (await serverWith('deadline', { rawDays: 1 })).server.id;
       const first = await submission(serverId, ['Sent']);
       clock.advance(3 * DAY);
       const late = await applyRetention(t.ctx, clock.now());
@@ -191,7 +196,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("purges a deleted server's prepared copies with its raw messages", async () => {
-      const serverId = await serverWith('purged', {});
+      const serverId = (await serverWith('purged', {})).server.id;
       const gone = await submission(serverId, ['Sent', 'Sent']);
       await t.ctx.db
         .updateTable('servers')
