@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AppContext } from '../context.ts';
 import { rawMessageDay } from '../messages/accepted-message.ts';
 import { deleteMessages, removeRawMessages, UNFINISHED_STATUSES } from './message-removal.ts';
@@ -13,7 +14,9 @@ import { deleteMessages, removeRawMessages, UNFINISHED_STATUSES } from './messag
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MB = 1024 * 1024;
-const BATCH = 500;
+// Rows a batch reads and changes: the local runtime's SMTP sessions share the event loop, and a
+// batch of 100 holds it for a few milliseconds.
+const BATCH = 100;
 
 export interface RetentionReport {
   rawMessagesRemoved: number;
@@ -26,7 +29,8 @@ export interface RetentionReport {
 interface Pass {
   ctx: AppContext;
   serverId: number;
-  outOfTime(): boolean;
+  /** Hands the event loop back for a turn, then says whether the budget allows another batch. */
+  goOn(): Promise<boolean>;
 }
 
 interface Settings {
@@ -46,8 +50,12 @@ export async function applyRetention(ctx: AppContext, deadline: number): Promise
   const now = ctx.clock.now();
   const sizeRuleDue = new Date(now).getUTCMinutes() === 0;
   const outOfTime = () => ctx.clock.now() >= deadline;
+  const goOn = async () => {
+    await nextTurn();
+    return !outOfTime();
+  };
   for (const server of servers) {
-    const pass: Pass = { ctx, serverId: server.id, outOfTime };
+    const pass: Pass = { ctx, serverId: server.id, goOn };
     if (server.message_retention_days !== null) {
       const cutoff = now - server.message_retention_days * DAY_MS;
       report.messagesDeleted += await deleteOldMessages(pass, cutoff);
@@ -70,10 +78,10 @@ export async function applyRetention(ctx: AppContext, deadline: number): Promise
 }
 
 /** Deletes the finished messages accepted before `cutoff`; resolves with how many. */
-async function deleteOldMessages({ ctx, serverId, outOfTime }: Pass, cutoff: number): Promise<number> {
+async function deleteOldMessages({ ctx, serverId, goOn }: Pass, cutoff: number): Promise<number> {
   let deleted = 0;
   for (const scope of ['outgoing', 'incoming'] as const) {
-    while (!outOfTime()) {
+    while (await goOn()) {
       const messages = await ctx.db
         .selectFrom('messages')
         .select(['id', 'raw_key'])
@@ -104,9 +112,9 @@ function rawKeysAfter(ctx: AppContext, serverId: number, after: string, before?:
 }
 
 /** Removes the raw messages whose keys sort before `before` (earlier days); resolves with how many. */
-async function removeRawBefore({ ctx, serverId, outOfTime }: Pass, before: string): Promise<number> {
+async function removeRawBefore({ ctx, serverId, goOn }: Pass, before: string): Promise<number> {
   let removed = 0;
-  for (let after = ''; !outOfTime();) {
+  for (let after = ''; await goOn();) {
     const page = await rawKeysAfter(ctx, serverId, after, before);
     const keys = page.flatMap((row) => row.raw_key ?? []);
     removed += (await removeRawMessages(ctx, serverId, keys)).length;
@@ -117,7 +125,7 @@ async function removeRawBefore({ ctx, serverId, outOfTime }: Pass, before: strin
 }
 
 /** Removes the oldest raw messages until the rest add up to `limit` bytes or less. */
-async function removeRawAbove({ ctx, serverId, outOfTime }: Pass, limit: number): Promise<number> {
+async function removeRawAbove({ ctx, serverId, goOn }: Pass, limit: number): Promise<number> {
   const sizes = ctx.db
     .selectFrom('messages')
     .select(({ fn }) => fn.max('size').as('size'))
@@ -131,7 +139,7 @@ async function removeRawAbove({ ctx, serverId, outOfTime }: Pass, limit: number)
     .executeTakeFirst();
   let excess = Number(total?.total ?? 0) - limit;
   let removed = 0;
-  for (let after = ''; excess > 0 && !outOfTime();) {
+  for (let after = ''; excess > 0 && (await goOn());) {
     const page = await rawKeysAfter(ctx, serverId, after);
     if (page.length === 0) break;
     const sizeOf = new Map<string, number>();
