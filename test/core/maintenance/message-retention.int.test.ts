@@ -195,6 +195,34 @@ for (const dialect of DIALECTS) {
       assert.equal(await stored(first.rawKey), false);
     });
 
+    it('hands the event loop back between batches', async () => {
+      const serverId = (await serverWith('turns', { messages: 1 })).server.id;
+      const rows = Array.from({ length: 250 }, (_, n) => n + 1_000_000);
+      const { raw_key: _raw, ...template } = (await t.ctx.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('status', '=', 'Sent')
+        .executeTakeFirstOrThrow())!;
+      await t.ctx.db
+        .insertInto('messages')
+        .values(
+          rows.map((id) => ({ ...template, id, token: `turns${id}`, server_id: serverId, raw_key: null })),
+        )
+        .execute();
+      clock.advance(2 * DAY);
+      // Rows only, no blobs: without a turn handed back on purpose, the whole run would be microtasks.
+      let turns = 0;
+      let counting = true;
+      const count = () => {
+        turns += 1;
+        if (counting) setImmediate(count);
+      };
+      setImmediate(count);
+      assert.ok((await applyRetention(t.ctx, clock.now() + BUDGET)).messagesDeleted >= rows.length);
+      counting = false;
+      assert.ok(turns >= 3, `${turns} turns for three batches`);
+    });
+
     it("purges a deleted server's prepared copies with its raw messages", async () => {
       const serverId = (await serverWith('purged', {})).server.id;
       const gone = await submission(serverId, ['Sent', 'Sent']);
