@@ -154,7 +154,7 @@ async function removeRawAbove({ ctx, serverId, goOn }: Pass, limit: number): Pro
       excess -= sizeOf.get(key)!;
       removed += 1;
     }
-    after = keys.at(-1) ?? page.at(-1)!.raw_key!;
+    after = keys.at(-1)!;
   }
   return removed;
 }
