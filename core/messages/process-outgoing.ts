@@ -191,18 +191,25 @@ async function handToDelivery(state: ProcessState, prepared: Prepared): Promise<
   const now = ctx.clock.now();
 
   if (message.attempt === job.attempt - 1) {
+    // A column in an update's SET list has its index entries written again even when its value
+    // stays, so a message that is not held has only its attempt set, on condition that it is
+    // still not held: if another run held it meanwhile, that run's hold stands.
+    const releasing = message.held === 1 || message.hold_expiry !== null || message.status === 'Held';
     const claimed = await ctx.db.transaction().execute(async (trx) => {
-      const updated = await trx
+      const claim = trx
         .updateTable('messages')
-        .set({
-          attempt: job.attempt,
-          held: 0,
-          hold_expiry: null,
-          status: message.status === 'Held' ? 'Pending' : message.status,
-        })
+        .set({ attempt: job.attempt })
         .where('id', '=', message.id)
-        .where('attempt', '=', job.attempt - 1)
-        .executeTakeFirst();
+        .where('attempt', '=', job.attempt - 1);
+      const updated = await (
+        releasing
+          ? claim.set({
+              held: 0,
+              hold_expiry: null,
+              status: message.status === 'Held' ? 'Pending' : message.status,
+            })
+          : claim.where('held', '=', 0)
+      ).executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) return false;
       if (job.attempt === 1 && !job.manual)
         await incrementLiveStats(trx, ctx.dialect, server.id, 'outgoing', now);
