@@ -101,7 +101,7 @@ async function deleteOldMessages({ ctx, serverId, goOn }: Pass, cutoff: number):
 }
 
 /** The server's raw keys after `after`, oldest day first, each with its size. */
-function rawKeysAfter(ctx: AppContext, serverId: number, after: string, before?: string) {
+function rawKeysAfter({ ctx, serverId }: Pass, after: string, before?: string) {
   let query = ctx.db
     .selectFrom('messages')
     .select(({ fn }) => ['raw_key', fn.max('size').as('size')])
@@ -112,10 +112,11 @@ function rawKeysAfter(ctx: AppContext, serverId: number, after: string, before?:
 }
 
 /** Removes the raw messages whose keys sort before `before` (earlier days); resolves with how many. */
-async function removeRawBefore({ ctx, serverId, goOn }: Pass, before: string): Promise<number> {
+async function removeRawBefore(pass: Pass, before: string): Promise<number> {
+  const { ctx, serverId, goOn } = pass;
   let removed = 0;
   for (let after = ''; await goOn();) {
-    const page = await rawKeysAfter(ctx, serverId, after, before);
+    const page = await rawKeysAfter(pass, after, before);
     const keys = page.flatMap((row) => row.raw_key ?? []);
     removed += (await removeRawMessages(ctx, serverId, keys)).length;
     if (page.length < BATCH) break;
@@ -125,7 +126,8 @@ async function removeRawBefore({ ctx, serverId, goOn }: Pass, before: string): P
 }
 
 /** Removes the oldest raw messages until the rest add up to `limit` bytes or less. */
-async function removeRawAbove({ ctx, serverId, goOn }: Pass, limit: number): Promise<number> {
+async function removeRawAbove(pass: Pass, limit: number): Promise<number> {
+  const { ctx, serverId, goOn } = pass;
   const sizes = ctx.db
     .selectFrom('messages')
     .select(({ fn }) => fn.max('size').as('size'))
@@ -140,7 +142,7 @@ async function removeRawAbove({ ctx, serverId, goOn }: Pass, limit: number): Pro
   let excess = Number(total?.total ?? 0) - limit;
   let removed = 0;
   for (let after = ''; excess > 0 && (await goOn());) {
-    const page = await rawKeysAfter(ctx, serverId, after);
+    const page = await rawKeysAfter(pass, after);
     if (page.length === 0) break;
     const sizeOf = new Map<string, number>();
     let planned = 0;

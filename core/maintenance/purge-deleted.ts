@@ -97,7 +97,7 @@ async function purgeServer(
   report: PurgeReport,
 ): Promise<boolean> {
   for (;;) {
-    // A turn of the event loop between batches for whatever shares it (the local runtime's SMTP sessions).
+    // A turn of the event loop between batches, for what shares it (the local runtime's sessions).
     await nextTurn();
     if (ctx.clock.now() >= deadline) return false;
     const messages = await ctx.db

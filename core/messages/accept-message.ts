@@ -145,12 +145,12 @@ export async function acceptMessage(deps: AcceptDeps, input: AcceptMessageInput)
     const failed = writes.find((write) => write.status === 'rejected');
     if (failed) throw failed.reason;
     // Only now the envelopes: one on the queue with its blob missing would lose the message (the
-    // reverse, a raw blob with no envelope when this fails, is only garbage, which no message row
-    // names, so retention never finds it either). One
-    // batch, so a transaction for several servers is queued in one call or not at all, as far
-    // as the adapter can make it so. The pointers, durable now, are the envelopes' record too:
-    // should a crash of the machine take a send from a queue that had not synced it yet, they
-    // give it back (accepted-recovery.ts), so the send need not wait for a sync of its own.
+    // reverse, a raw blob with no envelope when this fails, is only garbage, which retention never
+    // finds, as no message row names it). One batch, so a transaction for several servers is
+    // queued in one call or not at all, as far as the adapter can make it so. The pointers,
+    // durable now, are the envelopes' record too: should a crash of the machine take a send from
+    // a queue that had not synced it yet, they give it back (accepted-recovery.ts), so the send
+    // need not wait for a sync of its own.
     await queue.sendBatch(
       INGEST_QUEUE,
       envelopes.map((envelope) => JSON.stringify(envelope)),
