@@ -61,9 +61,31 @@ const adminFields = {
   privacy_mode: z.boolean(),
   log_smtp_data: z.boolean(),
   outbound_spam_threshold: z.number().min(-10).max(50).nullable(),
-  message_retention_days: z.number().int().min(1).max(3650).nullable(),
-  raw_message_retention_days: z.number().int().min(1).max(3650).nullable(),
-  raw_message_retention_size: z.number().int().min(1).max(10_000_000).nullable(),
+  message_retention_days: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .nullable()
+    .describe(
+      'days a message is kept, with its deliveries and bodies, once it is no longer being sent; null keeps it',
+    ),
+  raw_message_retention_days: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .nullable()
+    .describe(
+      'days a raw message and its signed copies are kept once no recipient is still being sent; null keeps them',
+    ),
+  raw_message_retention_size: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .nullable()
+    .describe('MB of raw messages the server keeps; the oldest go first, checked hourly; null: no limit'),
 };
 
 /** Fields only global administrators may set, as in Postal's Advanced settings. */
