@@ -55,30 +55,22 @@ const memberFields = {
   postmaster_address: EmailAddress.nullable(),
 };
 
+function retentionDays(description: string) {
+  return z.number().int().min(1).max(3650).nullable().describe(description);
+}
+
 const adminFields = {
   send_limit: z.number().int().min(1).max(10_000_000).nullable(),
   allow_sender: z.boolean(),
   privacy_mode: z.boolean(),
   log_smtp_data: z.boolean(),
   outbound_spam_threshold: z.number().min(-10).max(50).nullable(),
-  message_retention_days: z
-    .number()
-    .int()
-    .min(1)
-    .max(3650)
-    .nullable()
-    .describe(
-      'days a message is kept, with its deliveries and bodies, once it is no longer being sent; null keeps it',
-    ),
-  raw_message_retention_days: z
-    .number()
-    .int()
-    .min(1)
-    .max(3650)
-    .nullable()
-    .describe(
-      'days a raw message and its signed copies are kept once no recipient is still being sent; null keeps them',
-    ),
+  message_retention_days: retentionDays(
+    'days a message is kept, with its deliveries and bodies, once it is no longer being sent; null keeps it',
+  ),
+  raw_message_retention_days: retentionDays(
+    'days a raw message and its signed copies are kept once no recipient is still being sent; null keeps them',
+  ),
   raw_message_retention_size: z
     .number()
     .int()
